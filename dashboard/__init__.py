@@ -1,0 +1,1 @@
+"""The Streamlit dashboard of ganlab (the library itself never imports Streamlit)."""

@@ -1,0 +1,46 @@
+"""ganlab dashboard: `ganlab dashboard`, or `streamlit run dashboard/app.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script by `streamlit run`: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st
+import torch
+
+from dashboard import controls, toy1d
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="ganlab: watch a GAN learn", layout="wide"
+    )  # no icon: it would come from a CDN
+    torch.set_num_threads(1)  # tiny models: one thread each, so sessions don't oversubscribe the cores
+    # The animated "running" indicator repaints on every frame: hide it (the chart shows progress).
+    st.html("<style>[data-testid='stStatusWidget']{display:none}</style>")
+    controls.init_state()
+    cfg, view = controls.sidebar_ui()
+    st.title("ganlab")
+    st.caption(
+        "Generative Adversarial Nets (Goodfellow et al., 2014), trained live. "
+        "D ascends V(D, G) = E log D(x) + E log(1 − D(G(z))); G descends it (Algorithm 1)."
+    )
+    if cfg is None:
+        st.stop()
+    trainer = controls.session_trainer(cfg)
+    if trainer.diverged:
+        st.error(trainer.diverged, icon=":material/warning:")
+    live, figure1 = st.tabs(["Live training", "Figure 1"])
+    with live:
+        toy1d.buttons_ui(cfg)
+        st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
+        toy1d.live_view(view)
+        toy1d.metrics_view()
+    with figure1:
+        toy1d.figure1_view(cfg)
+
+
+main()

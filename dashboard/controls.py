@@ -1,0 +1,160 @@
+"""Sidebar widgets -> ToyConfig, and the session's trainer state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ganlab.config import CHOICES, ConfigError, ToyConfig
+from ganlab.data.toy import DISTRIBUTIONS_1D
+from ganlab.presets import PRESETS
+from ganlab.train import Trainer
+
+LEARNING_RATES = [
+    1e-5,
+    2e-5,
+    5e-5,
+    1e-4,
+    2e-4,
+    5e-4,
+    1e-3,
+    2e-3,
+    5e-3,
+    1e-2,
+    2e-2,
+    5e-2,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048]
+WIDTHS = [4, 8, 16, 32, 64, 128, 256]
+G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
+DEFAULT_PRESET = "paper-1d"
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    steps_per_frame: int  # training iterations between two redraws while playing
+
+
+def _snap_to(options: list, value):
+    return min(options, key=lambda o: abs(o - value))
+
+
+def _load_preset_into_widgets() -> None:
+    cfg = PRESETS[st.session_state["preset"]].config
+    for name in ("p_data", "k", "latent_dim", "depth", "g_loss", "optimizer", "noise", "seed"):
+        st.session_state[f"w_{name}"] = getattr(cfg, name)
+    st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
+    st.session_state["w_lr_g"] = _snap_to(LEARNING_RATES, cfg.lr_g)
+    st.session_state["w_batch_size"] = _snap_to(BATCH_SIZES, cfg.batch_size)
+    st.session_state["w_hidden"] = _snap_to(WIDTHS, cfg.hidden)
+    st.session_state["w_momentum"] = cfg.momentum
+
+
+def init_state() -> None:
+    """Widget defaults and this browser session's own trainer, created once."""
+    if "preset" not in st.session_state:
+        st.session_state["preset"] = DEFAULT_PRESET
+        _load_preset_into_widgets()
+        st.session_state["w_steps_per_frame"] = 5
+        st.session_state["show_d_star"] = True
+
+
+def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
+    """Every knob of the experiment; returns the config they describe (None if invalid)."""
+    sb = st.sidebar
+    sb.selectbox(
+        "Preset",
+        list(PRESETS),
+        key="preset",
+        on_change=_load_preset_into_widgets,
+        help="Load a named setting: " + " ".join(f"**{p.name}**: {p.about}" for p in PRESETS.values()),
+    )
+    sb.caption(PRESETS[st.session_state["preset"]].about)
+    sb.selectbox(
+        "p_data (target distribution)",
+        list(DISTRIBUTIONS_1D),
+        key="w_p_data",
+        format_func=lambda n: DISTRIBUTIONS_1D[n].label,
+    )
+    lr_fmt = "{:g}".format
+    sb.select_slider("Learning rate of D", LEARNING_RATES, key="w_lr_d", format_func=lr_fmt)
+    sb.select_slider("Learning rate of G", LEARNING_RATES, key="w_lr_g", format_func=lr_fmt)
+    sb.slider(
+        "k: D steps per G step", 1, 20, key="w_k", help="Algorithm 1's inner loop; the paper used k = 1."
+    )
+    sb.slider(
+        "Latent dimension (z)",
+        1,
+        64,
+        key="w_latent_dim",
+        help="With 1, p_g is exact (change of variables) and the z → x lines are drawn.",
+    )
+    sb.radio(
+        "Noise p_z",
+        CHOICES["noise"],
+        key="w_noise",
+        horizontal=True,
+        format_func={"normal": "normal N(0, 1)", "uniform": "uniform [−1, 1]"}.get,
+    )
+    sb.select_slider("Batch size m", BATCH_SIZES, key="w_batch_size")
+    sb.select_slider("Hidden width (G and D)", WIDTHS, key="w_hidden")
+    sb.slider("Hidden layers (G and D)", 1, 4, key="w_depth")
+    sb.radio(
+        "G loss",
+        CHOICES["g_loss"],
+        key="w_g_loss",
+        format_func=G_LOSS_LABELS.get,
+        help="Section 3 of the paper: the minimax loss saturates when D rejects fakes confidently.",
+    )
+    sb.radio(
+        "Optimiser",
+        CHOICES["optimizer"],
+        key="w_optimizer",
+        horizontal=True,
+        format_func={"adam": "Adam", "sgd": "SGD + momentum"}.get,
+    )
+    sb.slider("Momentum (SGD) / β₁ (Adam)", 0.0, 0.99, step=0.01, key="w_momentum")
+    sb.number_input("Seed", 0, 2**31 - 1, step=1, key="w_seed")
+    sb.slider(
+        "Iterations per frame",
+        1,
+        200,
+        key="w_steps_per_frame",
+        help="Training iterations between two redraws while playing.",
+    )
+    values = {name[2:]: st.session_state[name] for name in st.session_state if str(name).startswith("w_")}
+    view = ViewOptions(steps_per_frame=int(values.pop("steps_per_frame")))
+    try:
+        return ToyConfig(**values), view
+    except ConfigError as exc:
+        sb.error(str(exc))
+        return None, view
+
+
+def session_trainer(cfg: ToyConfig) -> Trainer:
+    """This session's trainer, brought in line with ``cfg`` (live where possible)."""
+    state = st.session_state
+    if "trainer" not in state:
+        state["trainer"] = Trainer(cfg)
+        state["history"] = []
+        state["running"] = False
+    elif state["trainer"].cfg != cfg:
+        message = state["trainer"].apply(cfg)
+        if message.startswith("rebuilt"):
+            state["history"] = []
+        st.toast(message)
+    return state["trainer"]
+
+
+def reset_trainer(cfg: ToyConfig) -> None:
+    st.session_state["trainer"] = Trainer(cfg)
+    st.session_state["history"] = []
+    st.session_state["running"] = False

@@ -1,0 +1,154 @@
+"""The 1D views: live training in the style of Figure 1, and the four-panel Figure 1."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from dashboard.controls import ViewOptions, reset_trainer
+from dashboard.live_chart import live_chart
+from ganlab.config import ToyConfig
+from ganlab.figure1 import figure1_json, render_figure1, run_figure1
+from ganlab.plots import figure1_chart, metrics_chart
+from ganlab.snapshot import take_snapshot
+from ganlab.train import device_label
+
+TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
+METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
+HISTORY_MAX = 4000
+
+
+def _toggle_play() -> None:
+    st.session_state["running"] = not st.session_state["running"]
+
+
+def _single(what: str) -> None:
+    st.session_state["running"] = False
+    st.session_state["trainer"].advance(1, what)
+
+
+def buttons_ui(cfg: ToyConfig) -> None:
+    """Play/pause, one D step, one G step, one iteration, reset (callbacks, outside the fragment)."""
+    running = st.session_state["running"]
+    cols = st.columns(5)
+    cols[0].button(
+        ":material/pause: Pause" if running else ":material/play_arrow: Play",
+        key="play",
+        on_click=_toggle_play,
+        type="primary",
+        use_container_width=True,
+    )
+    cols[1].button(
+        ":material/skip_next: D step",
+        key="d_step",
+        on_click=_single,
+        args=("d",),
+        use_container_width=True,
+        help="One discriminator update (ascend V)",
+    )
+    cols[2].button(
+        ":material/skip_next: G step",
+        key="g_step",
+        on_click=_single,
+        args=("g",),
+        use_container_width=True,
+        help="One generator update",
+    )
+    cols[3].button(
+        ":material/fast_forward: Iteration",
+        key="iteration",
+        on_click=_single,
+        args=("iteration",),
+        use_container_width=True,
+        help="k D updates, then one G update (Algorithm 1)",
+    )
+    cols[4].button(
+        ":material/restart_alt: Reset",
+        key="reset",
+        on_click=reset_trainer,
+        args=(cfg,),
+        use_container_width=True,
+        help="New G and D from the seed",
+    )
+
+
+def live_view(view: ViewOptions) -> None:
+    """The Figure-1-style chart, redrawn by a fragment on a timer while playing."""
+    running = st.session_state["running"]
+
+    @st.fragment(run_every=TICK_S if running else None)
+    def frame() -> None:
+        trainer = st.session_state["trainer"]
+        if st.session_state["running"] and not trainer.advance(view.steps_per_frame):
+            st.session_state["running"] = False
+            st.rerun()  # the whole page, so the timer stops and Play comes back
+        snap = take_snapshot(trainer)
+        history = st.session_state["history"]
+        if (
+            not history
+            or history[-1]["g_updates"] != snap.g_updates
+            or history[-1]["d_updates"] != snap.d_updates
+        ):
+            history.append({"g_updates": snap.g_updates, "d_updates": snap.d_updates, **snap.metrics})
+            del history[:-HISTORY_MAX]
+        m = snap.metrics
+        title = (
+            f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · "
+            f"JSD {m['jsd']:.4f} nats · V(D,G) {m['v']:.4f} · −log 4 + 2·JSD {m['c_g']:.4f} · "
+            f"mean D(real) {m['mean_d_real']:.3f} · mean D(fake) {m['mean_d_fake']:.3f} · "
+            f"{device_label(trainer.device)}"
+        )
+        live_chart(
+            figure1_chart(snap, show_d_star=st.session_state["show_d_star"], title=title), key="figure1_chart"
+        )
+
+    frame()
+
+
+def metrics_view() -> None:
+    """Metric curves over training, redrawn every few seconds while playing (cheaper than every frame)."""
+
+    @st.fragment(run_every=METRICS_TICK_S if st.session_state["running"] else None)
+    def curves() -> None:
+        history = st.session_state["history"]
+        if len(history) < 2:
+            st.caption("Metric curves appear after a few updates: press Play or a step button.")
+            return
+        live_chart(metrics_chart(history[:: max(1, len(history) // 600)]), key="metrics_chart")
+
+    curves()
+
+
+def figure1_view(cfg: ToyConfig) -> None:
+    """Make the paper's four panels from one real run, and offer them as PNG, SVG and JSON."""
+    st.markdown(
+        "One real run of the **paper-1d** preset, captured at the four stages of the paper's Figure 1: "
+        "(a) near convergence; (b) after D's inner loop, D ≈ D* = p_data/(p_data + p_g); "
+        "(c) after one update of G against that D; (d) after more training, p_g = p_data and D = 1/2."
+    )
+    seed = st.number_input("Seed for this figure", 0, 2**31 - 1, value=0, step=1, key="fig1_seed")
+    if st.button(":material/auto_awesome: Make Figure 1 (about 20 s on a laptop CPU)", key="make_figure1"):
+        st.session_state["running"] = False
+        bar = st.progress(0.0, text="starting")
+        result = run_figure1(
+            seed=int(seed),
+            device=cfg.device,
+            progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
+        )
+        st.session_state["figure1"] = {
+            "png": render_figure1(result, "png"),
+            "svg": render_figure1(result, "svg"),
+            "json": json.dumps(figure1_json(result)).encode(),
+            "seed": int(seed),
+        }
+        bar.empty()
+    made = st.session_state.get("figure1")
+    if made:
+        st.image(made["png"], caption=f"Figure 1 reproduced (seed {made['seed']})")
+        cols = st.columns(3)
+        cols[0].download_button("Download PNG", made["png"], "figure1.png", "image/png", key="dl_png")
+        cols[1].download_button("Download SVG", made["svg"], "figure1.svg", "image/svg+xml", key="dl_svg")
+        cols[2].download_button(
+            "Download JSON", made["json"], "figure1.json", "application/json", key="dl_json"
+        )

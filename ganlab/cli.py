@@ -1,0 +1,256 @@
+"""`ganlab train | sample | figure1 | bench | dashboard`. Bad input: one line, exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+MAX_STEPS = 10_000_000
+MAX_SAMPLES = 10_000_000
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage block
+        self.exit(2, f"ganlab: error: {message}\n")
+
+
+def _int_in(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer from {lo} to {hi}, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected an integer from {lo} to {hi}, got {value}")
+        return value
+
+    return parse
+
+
+def _progress(message: str, fraction: float) -> None:
+    end = "\r" if sys.stderr.isatty() else "\n"
+    sys.stderr.write(f"[{fraction:4.0%}] {message}{' ' * 10}{end}")
+    sys.stderr.flush()
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    return out
+
+
+# -- commands ----------------------------------------------------------------------------
+def cmd_train(args: argparse.Namespace) -> int:
+    from ganlab.checkpoint import atomic_write, save_checkpoint, write_json
+    from ganlab.config import ConfigError, parse_assignment
+    from ganlab.presets import get_preset
+    from ganlab.snapshot import take_snapshot
+    from ganlab.train import Trainer
+
+    try:
+        preset = get_preset(args.preset)
+        cfg = preset.config
+        for assignment in args.set or []:
+            cfg = parse_assignment(cfg, assignment)
+        if args.device:
+            cfg = cfg.replace(device=args.device)
+        trainer = Trainer(cfg)
+    except (ConfigError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    out = _out_dir(args.out)
+    steps = args.steps or preset.steps
+    log_every = min(args.log_every, steps)
+    out.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    start = time.perf_counter()
+    status = 0
+    while trainer.g_updates < steps:
+        n = min(log_every, steps - trainer.g_updates)
+        if not trainer.advance(n):
+            sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
+            status = 1
+            break
+        record = {
+            "d_updates": trainer.d_updates,
+            "g_updates": trainer.g_updates,
+            **take_snapshot(trainer).metrics,
+            "elapsed_s": round(time.perf_counter() - start, 3),
+        }
+        lines.append(json.dumps(record))
+        _progress(
+            f"G update {trainer.g_updates}/{steps}  JSD {record['jsd']:.4f} nats", trainer.g_updates / steps
+        )
+    write_json(out / "config.json", trainer.cfg.to_dict())
+    atomic_write(out / "metrics.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
+    save_checkpoint(trainer, out / "checkpoint.pt")
+    if status == 0:
+        sys.stderr.write(
+            f"\nwrote {out}/config.json, metrics.jsonl, checkpoint.pt "
+            f"({steps} iterations in {time.perf_counter() - start:.1f} s on {trainer.device})\n"
+        )
+    return status
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
+
+    run = Path(args.run)
+    if not run.is_dir():
+        raise UsageError(f"--run {run} is not a directory (expected the --out of `ganlab train`)")
+    if not args.out.endswith(".npy"):
+        raise UsageError(f"--out must name a .npy file, got {args.out!r}")
+    try:
+        trainer = load_trainer(run, device=args.device)
+    except (CheckpointError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    rng = torch.Generator(device=trainer.device).manual_seed(args.seed)
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, args.n, 65536):
+            z = trainer._noise(min(65536, args.n - start), rng)
+            chunks.append(trainer.G(z).float().cpu().numpy())
+    samples = np.concatenate(chunks)  # (n, 1)
+    buf = io.BytesIO()
+    np.save(buf, samples)
+    atomic_write(Path(args.out), buf.getvalue())
+    sys.stderr.write(f"wrote {args.out}: {samples.shape[0]} samples, shape {samples.shape}\n")
+    return 0
+
+
+def cmd_figure1(args: argparse.Namespace) -> int:
+    from ganlab.figure1 import run_figure1, write_figure1
+
+    out = _out_dir(args.out)
+    start = time.perf_counter()
+    try:
+        result = run_figure1(seed=args.seed, device=args.device or "auto", progress=_progress)
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    files = write_figure1(result, out)
+    sys.stderr.write(f"\nwrote {', '.join(str(f) for f in files)} in {time.perf_counter() - start:.1f} s\n")
+    jsds = [f"({p}) {s.metrics['jsd']:.4f}" for p, s in zip("abcd", result.snapshots)]
+    sys.stderr.write("JSD(p_data || p_g) in nats: " + "  ".join(jsds) + "\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ganlab.bench import format_table, run_bench
+
+    try:
+        report = run_bench(
+            device=args.device or "auto", seconds=args.seconds, progress=None if args.json else _progress
+        )
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps(report) if args.json else format_table(report))
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    if not app.is_file():
+        import dashboard
+
+        app = Path(dashboard.__file__).resolve().parent / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--runner.postScriptGC",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    return subprocess.call(command)
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from ganlab.presets import PRESETS
+
+    parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{train,sample,figure1,bench,dashboard}"
+    )
+    devices = ["auto", "cpu", "cuda"]
+
+    p = sub.add_parser("train", help="train a preset and write config.json, metrics.jsonl, checkpoint.pt")
+    p.add_argument("--preset", default="paper-1d", help=f"one of: {', '.join(PRESETS)}")
+    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), help="training iterations (k D + 1 G update each)")
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override one config value (repeatable)"
+    )
+    p.add_argument("--device", choices=devices)
+    p.add_argument(
+        "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
+    )
+    p.add_argument("--out", required=True, help="run directory")
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
+    p.add_argument("--run", required=True, help="a run directory written by `ganlab train`")
+    p.add_argument("--n", type=_int_in(1, MAX_SAMPLES), required=True)
+    p.add_argument("--out", required=True, help="output .npy file")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.set_defaults(run=cmd_sample)
+
+    p = sub.add_parser("figure1", help="reproduce the paper's Figure 1 from one real training run")
+    p.add_argument("--out", required=True, help="directory for figure1.png and figure1.json")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.set_defaults(run=cmd_figure1)
+
+    p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--seconds", type=float, default=2.0, help="measuring time per loop (default 2)")
+    p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
+    p.add_argument("--port", type=_int_in(1, 65535), default=8501)
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.set_defaults(run=cmd_dashboard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "bench" and not (0.1 <= args.seconds <= 600 and math.isfinite(args.seconds)):
+        sys.stderr.write("ganlab: error: --seconds must be between 0.1 and 600\n")
+        return 2
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        sys.stderr.write(f"ganlab: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("\nganlab: interrupted; nothing more was written\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""One frozen dataclass per experiment kind, carrying every knob, validated on creation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+__all__ = ["ConfigError", "ToyConfig", "LIMITS", "CHOICES", "parse_assignment"]
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message is one line saying what is allowed."""
+
+
+# Inclusive numeric bounds, shared by validation, the CLI and the dashboard's sliders.
+LIMITS: dict[str, tuple[float, float]] = {
+    "latent_dim": (1, 64),
+    "hidden": (4, 512),
+    "depth": (1, 6),
+    "batch_size": (8, 4096),
+    "k": (1, 20),
+    "lr_d": (1e-6, 10.0),
+    "lr_g": (1e-6, 10.0),
+    "momentum": (0.0, 0.999),
+    "seed": (0, 2**31 - 1),
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "p_data": ("gaussian", "mixture", "uniform", "skewed", "trimodal"),
+    "noise": ("normal", "uniform"),
+    "optimizer": ("adam", "sgd"),
+    "g_loss": ("non-saturating", "minimax"),
+    "device": ("auto", "cpu", "cuda"),
+}
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """Every knob of a 1D toy GAN (Goodfellow et al. 2014, Algorithm 1).
+
+    >>> ToyConfig(k=5).k
+    5
+    """
+
+    p_data: str = "gaussian"  # target distribution, see ganlab.data.toy
+    latent_dim: int = 1  # dimension of z; 1 allows the exact p_g and the z-line picture
+    noise: str = "normal"  # p_z: standard normal, or uniform on [-1, 1] as in the paper's figure
+    hidden: int = 32  # width of every hidden layer, G and D
+    depth: int = 2  # hidden layers, G and D
+    batch_size: int = 256  # m in Algorithm 1
+    k: int = 1  # D steps per G step (the paper used k = 1)
+    lr_d: float = 2e-3  # discriminator learning rate
+    lr_g: float = 2e-3  # generator learning rate
+    optimizer: str = "adam"  # "sgd" is SGD with momentum, as in the paper
+    momentum: float = 0.5  # SGD momentum, or Adam's beta1
+    g_loss: str = "non-saturating"  # -log D(G(z)) (Section 3) or "minimax" log(1 - D(G(z)))
+    seed: int = 0
+    device: str = "auto"  # "auto" picks CUDA when available
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(f"{f.name} must be an integer, got {value!r}")
+            if f.type == "float":
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ConfigError(f"{f.name} must be a number, got {value!r}")
+                if not math.isfinite(value):
+                    raise ConfigError(f"{f.name} must be finite, got {value!r}")
+            if f.name in LIMITS:
+                lo, hi = LIMITS[f.name]
+                if not lo <= value <= hi:
+                    raise ConfigError(f"{f.name} must be between {lo:g} and {hi:g}, got {value!r}")
+            if f.name in CHOICES and value not in CHOICES[f.name]:
+                allowed = ", ".join(CHOICES[f.name])
+                raise ConfigError(f"{f.name} must be one of {allowed}; got {value!r}")
+
+    def replace(self, **changes: Any) -> ToyConfig:
+        """A copy with some fields changed (validated; unknown names are an error)."""
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise ConfigError(f"unknown setting {unknown[0]!r}; known: {', '.join(self.names())}")
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ToyConfig:
+        """Build from a mapping, e.g. a config.json; unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"a config must be a JSON object, got {type(data).__name__}")
+        return cls().replace(**data)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def parse_assignment(cfg: ToyConfig, text: str) -> ToyConfig:
+    """Apply one ``key=value`` (as given to ``--set``), converting value to the field's type."""
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip().replace("-", "_"), raw.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set expects key=value, got {text!r}")
+    types = {f.name: f.type for f in fields(ToyConfig)}
+    if key not in types:
+        raise ConfigError(f"unknown setting {key!r}; known: {', '.join(ToyConfig.names())}")
+    value: Any = raw
+    try:
+        if types[key] == "int":
+            value = int(raw)
+        elif types[key] == "float":
+            value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a {types[key]}, got {raw!r}") from None
+    return cfg.replace(**{key: value})

@@ -1,0 +1,211 @@
+"""Figure 1 of the paper, reproduced from one real training run captured at four stages.
+
+(a) near convergence, D a partially accurate classifier; (b) D trained in the inner loop
+towards D* = p_data / (p_data + p_g); (c) after updates to G against that D; (d) after
+more training, p_g = p_data and D = 1/2.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ganlab.config import ToyConfig
+from ganlab.metrics import jsd, kde_density
+from ganlab.presets import get_preset
+from ganlab.snapshot import Snapshot, take_snapshot
+from ganlab.train import Trainer
+
+__all__ = ["Figure1Schedule", "Figure1Result", "run_figure1", "render_figure1", "figure1_json"]
+
+LABELS = ("a", "b", "c", "d")
+
+
+@dataclass(frozen=True)
+class Figure1Schedule:
+    """How the one run is staged (iterations are Algorithm-1 iterations)."""
+
+    check_every: int = 50  # iterations between checks while waiting for stage (a)
+    a_jsd_range: tuple[float, float] = (0.05, 0.15)  # JSD (nats) that counts as "near"
+    a_max_iterations: int = 6000
+    b_d_steps: int = 1000  # D-only updates: the inner loop run until D is near D*
+    c_g_steps: int = 1  # "after an update to G": one update against that D
+    d_iterations: int = 2000  # then Algorithm 1 with k = d_k, learning rates decaying
+    d_k: int = 3
+    d_lr_floor: float = 0.05  # learning rates decay linearly to this fraction
+
+
+@dataclass
+class Figure1Result:
+    config: ToyConfig
+    schedule: Figure1Schedule
+    snapshots: list[Snapshot]  # panels a..d
+    device: str
+
+
+def _sample_jsd(snap: Snapshot) -> float:
+    """JSD with p_g as a KDE of the exported samples (what an outside check recomputes)."""
+    p_g, outside = kde_density(snap.samples, snap.x)
+    return jsd(snap.p_data, p_g, snap.x, q_outside=outside)
+
+
+def run_figure1(
+    seed: int = 0,
+    device: str = "auto",
+    schedule: Figure1Schedule | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> Figure1Result:
+    """Train paper-1d once and snapshot the four stages of Figure 1."""
+    sch = schedule or Figure1Schedule()
+    cfg = get_preset("paper-1d").config.replace(seed=seed, device=device)
+    trainer = Trainer(cfg)
+    report = progress or (lambda _msg, _frac: None)
+
+    # (a) train with Algorithm 1 until p_g is near p_data, but not on it.
+    lo, hi = sch.a_jsd_range
+    snap_a = take_snapshot(trainer)
+    while not (lo <= _sample_jsd(snap_a) <= hi) and trainer.g_updates < sch.a_max_iterations:
+        _advance(trainer, sch.check_every)
+        snap_a = take_snapshot(trainer)
+        report("(a) training towards p_data", 0.3 * trainer.g_updates / sch.a_max_iterations)
+    # (b) the inner loop: D alone, towards D* for this G.
+    report("(b) training D towards D*", 0.35)
+    _advance(trainer, sch.b_d_steps, "d")
+    snap_b = take_snapshot(trainer)
+    # (c) G alone, guided by D's gradient towards regions classified as data.
+    report("(c) updating G against D", 0.45)
+    _advance(trainer, sch.c_g_steps, "g")
+    snap_c = take_snapshot(trainer)
+    # (d) more Algorithm-1 iterations with decaying learning rates, to the equilibrium.
+    base = trainer.cfg.replace(k=sch.d_k)
+    chunk = 100
+    for i in range(0, sch.d_iterations, chunk):
+        frac = 1 - (1 - sch.d_lr_floor) * i / sch.d_iterations
+        trainer.apply(base.replace(lr_d=base.lr_d * frac, lr_g=base.lr_g * frac))
+        _advance(trainer, chunk)
+        report("(d) training to the equilibrium", 0.5 + 0.5 * i / sch.d_iterations)
+    snap_d = take_snapshot(trainer)
+    report("done", 1.0)
+    return Figure1Result(cfg, sch, [snap_a, snap_b, snap_c, snap_d], str(trainer.device))
+
+
+def _advance(trainer: Trainer, n: int, what: str = "iteration") -> None:
+    if not trainer.advance(n, what):
+        raise RuntimeError(trainer.diverged)
+
+
+def figure1_json(result: Figure1Result) -> dict[str, Any]:
+    """The run in DESIGN.md's figure1.json schema."""
+
+    def floats(a: np.ndarray) -> list[float | None]:
+        return [None if not np.isfinite(v) else round(float(v), 6) for v in a]
+
+    dist = result.snapshots[0]  # all panels share p_data
+    panels = [
+        {
+            "label": label,
+            "step": s.g_updates,
+            "d_updates": s.d_updates,
+            "g_updates": s.g_updates,
+            "x": floats(s.x),
+            "p_data": floats(s.p_data),
+            "p_g": floats(s.p_g),
+            "p_g_method": s.p_g_method,
+            "d": floats(s.d),
+            "d_star": floats(s.d_star),
+            "samples": floats(s.samples),
+            "z": floats(s.z),
+            "g_z": floats(s.g_z),
+            "metrics": {**s.metrics, "jsd_kde_of_samples": _sample_jsd(s)},
+        }
+        for label, s in zip(LABELS, result.snapshots)
+    ]
+    from ganlab.data.toy import get_distribution
+
+    del dist
+    return {
+        "p_data": get_distribution(result.config.p_data).describe(),
+        "panels": panels,
+        "metrics": {label: p["metrics"] for label, p in zip(LABELS, panels)},
+        "config": result.config.to_dict(),
+        "schedule": {k: v for k, v in result.schedule.__dict__.items()},
+        "device": result.device,
+    }
+
+
+CAPTIONS = {
+    "a": "near convergence",
+    "b": "D trained towards D*",
+    "c": "after G updates",
+    "d": "p_g = p_data, D = 1/2",
+}
+
+
+def render_figure1(result: Figure1Result, fmt: str = "png", dpi: int = 150) -> bytes:
+    """The four panels drawn in the paper's style, as PNG or SVG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    snaps = result.snapshots
+    x_lo = min(s.x[0] for s in snaps)
+    x_hi = max(s.x[-1] for s in snaps)
+    y_top = 1.15 * max(max(np.nanmax(s.p_data), np.nanmax(s.p_g), 1.0) for s in snaps)
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharey=True)
+    for ax, label, s in zip(axes, LABELS, snaps):
+        ax.plot(s.x, s.p_data, color="black", linestyle=":", linewidth=2, label="p_data")
+        ax.plot(s.x, np.minimum(s.p_g, y_top), color="green", linewidth=1.8, label="p_g")
+        ax.plot(s.x, s.d, color="blue", linestyle="--", linewidth=1.6, label="D(x)")
+        # The x line and the z line below it, with arrows z -> G(z).
+        x_line, z_line = -0.25 * y_top, -0.6 * y_top
+        ax.axhline(x_line, color="black", linewidth=0.8)
+        ax.axhline(z_line, color="black", linewidth=0.8)
+        z_pos = np.interp(
+            s.z, [s.z.min(), s.z.max()], [x_lo + 0.1 * (x_hi - x_lo), x_hi - 0.1 * (x_hi - x_lo)]
+        )
+        for zp, gx in zip(z_pos, s.g_z):
+            ax.annotate(
+                "",
+                xy=(gx, x_line),
+                xytext=(zp, z_line),
+                arrowprops={"arrowstyle": "->", "color": "0.35", "linewidth": 0.7},
+            )
+        ax.text(x_lo, x_line, " x", va="bottom", fontsize=9)
+        ax.text(x_lo, z_line, " z", va="bottom", fontsize=9)
+        ax.set_xlim(x_lo, x_hi)
+        ax.set_ylim(z_line - 0.08 * y_top, y_top)
+        ax.set_yticks([0, 0.5, 1.0])
+        ax.set_title(
+            f"({label}) {CAPTIONS[label]}\nG updates {s.g_updates}, JSD {s.metrics['jsd']:.3f} nats",
+            fontsize=10,
+        )
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].legend(loc="upper left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_figure1(result: Figure1Result, out: Path) -> list[Path]:
+    """figure1.png and figure1.json into ``out`` (each written whole, then renamed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "figure1.png": render_figure1(result, "png"),
+        "figure1.json": json.dumps(figure1_json(result)).encode(),
+    }
+    written = []
+    for name, data in files.items():
+        tmp = out / f".{name}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(out / name)
+        written.append(out / name)
+    return written

@@ -1,0 +1,43 @@
+"""Generator and discriminator builders. Each receives the config that describes it."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ganlab.config import ToyConfig
+
+__all__ = ["Generator", "Discriminator", "mlp"]
+
+
+def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Module]) -> nn.Sequential:
+    """``depth`` hidden layers of width ``hidden`` with ``activation`` between linear maps."""
+    layers: list[nn.Module] = []
+    width = n_in
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), activation()]
+        width = hidden
+    layers.append(nn.Linear(width, n_out))
+    return nn.Sequential(*layers)
+
+
+class Generator(nn.Module):
+    """G: z (batch, latent_dim) -> x (batch, 1). SiLU keeps G smooth (so is p_g) without
+    tanh's saturation, which piles p_g up at the ends of a uniform z."""
+
+    def __init__(self, cfg: ToyConfig, data_dim: int = 1) -> None:
+        super().__init__()
+        self.net = mlp(cfg.latent_dim, data_dim, cfg.hidden, cfg.depth, nn.SiLU)
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """D: x (batch, 1) -> logit (batch, 1); D(x) = sigmoid(logit), the probability x is real."""
+
+    def __init__(self, cfg: ToyConfig, data_dim: int = 1) -> None:
+        super().__init__()
+        self.net = mlp(data_dim, 1, cfg.hidden, cfg.depth, lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x):
+        return self.net(x)

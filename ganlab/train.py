@@ -1,0 +1,206 @@
+"""The trainer: Algorithm 1 of Goodfellow et al. 2014, one method per line of the paper."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import fields
+
+import torch
+
+from ganlab.config import ToyConfig
+from ganlab.data.toy import get_distribution
+from ganlab.losses import d_loss, g_loss
+from ganlab.models import Discriminator, Generator
+
+__all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
+
+# Settings a running trainer takes without losing its models.
+LIVE_FIELDS = frozenset({"p_data", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss"})
+# Settings that only need fresh optimisers; everything else rebuilds the models.
+OPTIMIZER_FIELDS = frozenset({"optimizer"})
+N_FIXED = 4096  # fixed noise vectors for snapshots, so pictures move smoothly between frames
+
+
+def resolve_device(name: str) -> torch.device:
+    """ "auto" -> CUDA when available, else CPU; "cuda" without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for but no CUDA GPU is available; use auto or cpu")
+    return torch.device(name)
+
+
+def device_label(device: torch.device) -> str:
+    """'CPU' or the CUDA device's name."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+
+
+class Trainer:
+    """Owns G, D, their optimisers and the counters of one GAN run.
+
+    >>> t = Trainer(ToyConfig(k=2)); t.step(); (t.d_updates, t.g_updates)
+    (2, 1)
+    """
+
+    def __init__(self, cfg: ToyConfig) -> None:
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device)
+        self.dist = get_distribution(cfg.p_data)
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG
+            torch.manual_seed(cfg.seed)
+            self.G = Generator(cfg).to(self.device)
+            self.D = Discriminator(cfg).to(self.device)
+        self.opt_d, self.opt_g = self._optimizers()
+        fixed_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.fixed_z = self._noise(N_FIXED, fixed_rng)  # (N_FIXED, latent_dim)
+        self.fixed_x = self.dist.sample(N_FIXED, fixed_rng, self.device)  # (N_FIXED, 1)
+        self.d_updates = 0
+        self.g_updates = 0
+        self.loss_d = torch.tensor(math.nan)  # last minibatch losses, read once per frame
+        self.loss_g = torch.tensor(math.nan)
+        self.diverged: str | None = None  # why the last advance() was rolled back
+
+    # -- construction ---------------------------------------------------------------
+    def _optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        cfg = self.cfg
+
+        def make(params, lr):
+            if cfg.optimizer == "sgd":
+                return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)
+            return torch.optim.Adam(params, lr=lr, betas=(cfg.momentum, 0.999), foreach=True)
+
+        return make(self.D.parameters(), cfg.lr_d), make(self.G.parameters(), cfg.lr_g)
+
+    def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n noise vectors z ~ p_z, shape (n, latent_dim)."""
+        shape = (n, self.cfg.latent_dim)
+        if self.cfg.noise == "uniform":
+            return torch.rand(shape, generator=generator, device=self.device) * 2 - 1
+        return torch.randn(shape, generator=generator, device=self.device)
+
+    def apply(self, cfg: ToyConfig) -> str:
+        """Switch to ``cfg``; returns what happened, in words, for the user.
+
+        Learning rates, k, batch size, G loss and p_data change live; the optimiser kind
+        gives fresh optimisers; anything else (latent dimension, widths, noise, seed,
+        device) rebuilds the models from scratch.
+        """
+        changed = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(self.cfg, f.name)}
+        if not changed:
+            return "no change"
+        if changed <= LIVE_FIELDS | OPTIMIZER_FIELDS:
+            self.cfg = cfg
+            self.dist = get_distribution(cfg.p_data)
+            if changed & OPTIMIZER_FIELDS:
+                self.opt_d, self.opt_g = self._optimizers()
+                return f"new {cfg.optimizer} optimisers; models kept"
+            for opt, lr in ((self.opt_d, cfg.lr_d), (self.opt_g, cfg.lr_g)):
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                    if "betas" in group:
+                        group["betas"] = (cfg.momentum, group["betas"][1])
+                    elif "momentum" in group:
+                        group["momentum"] = cfg.momentum
+            return "applied live: " + ", ".join(sorted(changed))
+        self.__init__(cfg)
+        return "rebuilt G and D (" + ", ".join(sorted(changed - LIVE_FIELDS)) + " changed); training restarts"
+
+    # -- Algorithm 1 -------------------------------------------------------------------
+    def d_step(self) -> None:
+        """One D update: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))]."""
+        m = self.cfg.batch_size
+        x = self.dist.sample(m, self.rng, self.device)  # (m, 1) from p_data
+        with torch.no_grad():
+            fake = self.G(self._noise(m, self.rng))  # (m, 1), G is fixed here
+        logits = self.D(torch.cat([x, fake]))  # one pass over real and fake: (2m, 1)
+        loss = d_loss(logits[:m], logits[m:])
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.loss_d = loss.detach()
+        self.d_updates += 1
+
+    def g_step(self) -> None:
+        """One G update: descend log(1 - D(G(z))), or -log D(G(z)) when non-saturating."""
+        self.D.requires_grad_(False)  # D is fixed: no gradients for its weights
+        loss = g_loss(self.D(self.G(self._noise(self.cfg.batch_size, self.rng))), self.cfg.g_loss)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.D.requires_grad_(True)
+        self.loss_g = loss.detach()
+        self.g_updates += 1
+
+    def step(self) -> None:
+        """One training iteration: k D updates on fresh minibatches, then one G update."""
+        for _ in range(self.cfg.k):
+            self.d_step()
+        self.g_step()
+
+    # -- guarded running -----------------------------------------------------------------
+    def advance(self, n: int = 1, what: str = "iteration") -> bool:
+        """Run n iterations (or n lone "d" / "g" updates); False if it diverged.
+
+        A non-finite loss or weight rolls everything back to the state before this call,
+        sets ``diverged`` to a message, and returns False: the last good state is kept.
+        """
+        run = {"iteration": self.step, "d": self.d_step, "g": self.g_step}[what]
+        good = self.state_dict()
+        for _ in range(n):
+            run()
+        if self.is_finite():
+            self.diverged = None
+            return True
+        at = self.g_updates
+        self.load_state_dict(good)
+        self.diverged = (
+            f"training diverged (non-finite loss) within G update {at}; rolled back to "
+            f"G update {self.g_updates}. Lower the learning rates and continue."
+        )
+        return False
+
+    def is_finite(self) -> bool:
+        """True when the last losses and every weight are finite (one host sync)."""
+        values = [p.sum() for p in (*self.G.parameters(), *self.D.parameters())]
+        values += [loss for loss, n in ((self.loss_d, self.d_updates), (self.loss_g, self.g_updates)) if n]
+        return bool(torch.isfinite(torch.stack(values)).all())
+
+    # -- state -----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Copies of everything needed to resume (tensors and plain numbers only)."""
+
+        def clone(obj):
+            if isinstance(obj, torch.Tensor):
+                return obj.detach().clone()
+            if isinstance(obj, dict):
+                return {k: clone(v) for k, v in obj.items()}
+            if isinstance(obj, list):
+                return [clone(v) for v in obj]
+            return obj
+
+        return {
+            "config": self.cfg.to_dict(),
+            "generator": clone(self.G.state_dict()),
+            "discriminator": clone(self.D.state_dict()),
+            "opt_g": clone(self.opt_g.state_dict()),
+            "opt_d": clone(self.opt_d.state_dict()),
+            "rng": self.rng.get_state(),
+            "d_updates": self.d_updates,
+            "g_updates": self.g_updates,
+            "loss_d": self.loss_d.clone(),
+            "loss_g": self.loss_g.clone(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what ``state_dict`` returned (same architecture)."""
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        # The sampling RNG's state is device-specific: a CPU state cannot seed CUDA.
+        with contextlib.suppress(KeyError, RuntimeError, TypeError, ValueError):
+            self.rng.set_state(state["rng"])
+        self.d_updates, self.g_updates = state["d_updates"], state["g_updates"]
+        self.loss_d, self.loss_g = state["loss_d"], state["loss_g"]

@@ -1,0 +1,42 @@
+import math
+
+import pytest
+
+from ganlab.config import ConfigError, ToyConfig, parse_assignment
+
+
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"k": 0}, "k must be between 1 and 20"),
+        ({"k": 2.5}, "k must be an integer"),
+        ({"lr_d": math.nan}, "lr_d must be finite"),
+        ({"lr_g": -1.0}, "lr_g must be between"),
+        ({"latent_dim": 65}, "latent_dim must be between 1 and 64"),
+        ({"g_loss": "wasserstein"}, "g_loss must be one of non-saturating, minimax"),
+        ({"p_data": "ring8"}, "p_data must be one of"),
+        ({"batch_size": True}, "batch_size must be an integer"),
+        ({"colour": "red"}, "unknown setting 'colour'"),
+    ],
+)
+def test_bad_values_give_one_clear_line(changes, fragment):
+    with pytest.raises(ConfigError) as err:
+        ToyConfig().replace(**changes)
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_parse_assignment_converts_types():
+    cfg = parse_assignment(parse_assignment(ToyConfig(), "k=3"), "lr-d=0.01")
+    assert (cfg.k, cfg.lr_d) == (3, 0.01)
+    with pytest.raises(ConfigError, match="k must be a int"):
+        parse_assignment(ToyConfig(), "k=three")
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_assignment(ToyConfig(), "k")
+
+
+def test_round_trip_through_dict():
+    cfg = ToyConfig(k=4, g_loss="minimax")
+    assert ToyConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="JSON object"):
+        ToyConfig.from_dict([1, 2])
