@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
     )
     p.add_argument("--out", required=True, help="run directory")
-    p.set_defaults(run=cmd_train)
+    p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
     p.add_argument("--run", required=True, help="a run directory written by `ganlab train`")
@@ -216,24 +216,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .npy file")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
-    p.set_defaults(run=cmd_sample)
+    p.set_defaults(handler=cmd_sample)
 
     p = sub.add_parser("figure1", help="reproduce the paper's Figure 1 from one real training run")
     p.add_argument("--out", required=True, help="directory for figure1.png and figure1.json")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
-    p.set_defaults(run=cmd_figure1)
+    p.set_defaults(handler=cmd_figure1)
 
     p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
     p.add_argument("--device", choices=devices)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seconds", type=float, default=2.0, help="measuring time per loop (default 2)")
-    p.set_defaults(run=cmd_bench)
+    p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
     p.add_argument("--port", type=_int_in(1, 65535), default=8501)
     p.add_argument("--headless", action="store_true", help="do not open a browser")
-    p.set_defaults(run=cmd_dashboard)
+    p.set_defaults(handler=cmd_dashboard)
     return parser
 
 
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("ganlab: error: --seconds must be between 0.1 and 600\n")
         return 2
     try:
-        return args.run(args)
+        return args.handler(args)
     except UsageError as exc:
         sys.stderr.write(f"ganlab: error: {exc}\n")
         return 2

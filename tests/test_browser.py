@@ -1,0 +1,178 @@
+"""A real Streamlit server driven by a real Chromium (Debian's, via playwright)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = Path(os.environ.get("GANLAB_SCREENSHOTS", ROOT / "tests" / "artifacts"))
+
+pytestmark = pytest.mark.browser
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--runner.postScriptGC",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.25)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not answer /_stcore/health within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def app_page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.console_errors = []
+        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        page.goto(server)
+        page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def chart_frame(page):
+    for _ in range(100):
+        frames = [f for f in page.frames if "ganlab_live_chart" in f.url]
+        if frames and frames[0].evaluate("() => window.ganlabDraws || 0") > 0:
+            return frames[0]
+        time.sleep(0.1)
+    raise AssertionError("the live chart never drew")
+
+
+def button(page, key: str, text: str | None = None):
+    """The Streamlit button with this widget key (and, if given, this label text)."""
+    locator = page.locator(f".st-key-{key} button")
+    return (
+        locator.filter(has_text=text) if text else locator
+    ).first  # a rerun may briefly leave a stale copy
+
+
+def counters(frame) -> tuple[int, int]:
+    text = frame.inner_text("body")
+    d = re.search(r"D updates (\d+)", text)
+    g = re.search(r"G updates (\d+)", text)
+    return int(d.group(1)), int(g.group(1))
+
+
+def wait_for(predicate, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_play_trains_pause_stops_and_console_is_clean(app_page):
+    page = app_page
+    frame = chart_frame(page)
+    assert counters(frame) == (0, 0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    button(page, "play", "Play").click()
+    wait_for(lambda: counters(frame)[1] >= 50)
+    draws = frame.evaluate("() => window.ganlabDraws")
+    wait_for(lambda: frame.evaluate("() => window.ganlabDraws") > draws + 3)  # the chart keeps redrawing
+    time.sleep(3)
+    page.screenshot(path=str(SHOTS / "live-training.png"))
+    button(page, "play", "Pause").click()
+    button(page, "play", "Play").wait_for()
+    time.sleep(0.5)
+    paused = counters(frame)
+    time.sleep(1.0)
+    assert counters(frame) == paused
+    assert page.console_errors == []
+
+
+def test_step_buttons_and_k_slider(app_page):
+    page = app_page
+    frame = chart_frame(page)
+    button(page, "d_step").click()
+    wait_for(lambda: counters(frame) == (1, 0))
+    button(page, "g_step").click()
+    wait_for(lambda: counters(frame) == (1, 1))
+    slider = page.locator(".st-key-w_k input[type=range]")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")  # k = 3
+    time.sleep(1.0)
+    button(page, "iteration").click()
+    wait_for(lambda: counters(frame) == (4, 2))
+    assert page.console_errors == []
+
+
+def test_figure1_view_makes_and_offers_a_png(app_page):
+    page = app_page
+    page.get_by_role("tab", name="Figure 1").click()
+    button(page, "make_figure1").click()
+    page.locator(".st-key-dl_png button").wait_for(timeout=120_000)
+    with page.expect_download() as info:
+        page.locator(".st-key-dl_png button").click()
+    path = info.value.path()
+    assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.screenshot(path=str(SHOTS / "figure1-view.png"), full_page=True)
+    assert page.console_errors == []

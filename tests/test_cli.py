@@ -1,0 +1,155 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ganlab.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert (
+        main(["train", "--preset", "paper-1d", "--steps", "300", "--log-every", "100", "--out", str(out)])
+        == 0
+    )
+    return out
+
+
+def test_train_writes_config_metrics_and_a_safe_checkpoint(trained):
+    config = json.loads((trained / "config.json").read_text())
+    assert config["p_data"] == "gaussian" and config["k"] == 1
+    lines = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
+    assert [r["g_updates"] for r in lines] == [100, 200, 300]
+    assert {"jsd", "v", "c_g", "loss_d", "loss_g", "mean_d_real", "mean_d_fake"} <= set(lines[0])
+    state = torch.load(trained / "checkpoint.pt", weights_only=True)
+    assert state["g_updates"] == 300 and state["d_updates"] == 300
+
+
+def test_sample_shape_and_seed(trained, tmp_path):
+    assert main(["sample", "--run", str(trained), "--n", "2500", "--out", str(tmp_path / "s.npy")]) == 0
+    assert main(["sample", "--run", str(trained), "--n", "2500", "--out", str(tmp_path / "t.npy")]) == 0
+    s = np.load(tmp_path / "s.npy")
+    assert s.shape == (2500, 1) and s.dtype == np.float32
+    assert np.array_equal(s, np.load(tmp_path / "t.npy"))
+    assert abs(s.mean() - 2.0) < 0.5  # 300 iterations move p_g towards N(2, 0.5^2)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["train", "--steps", "0", "--out", "X"], "expected an integer from 1"),
+        (["train", "--steps", "ten", "--out", "X"], "expected an integer"),
+        (["train", "--preset", "nope", "--out", "X"], "unknown preset 'nope'"),
+        (["train", "--set", "k=99", "--out", "X"], "k must be between 1 and 20"),
+        (["train", "--set", "lr_d=nan", "--out", "X"], "lr_d must be finite"),
+        (["train", "--set", "flavour=1", "--out", "X"], "unknown setting 'flavour'"),
+        (["sample", "--run", "does-not-exist", "--n", "5", "--out", "s.npy"], "is not a directory"),
+        (["sample", "--run", ".", "--n", "-5", "--out", "s.npy"], "expected an integer"),
+        (["figure1"], "required: --out"),
+        (["bench", "--seconds", "0"], "--seconds must be between"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "X").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint", b"PK\x03\x04garbage"])
+def test_bad_checkpoint_is_refused(content, tmp_path):
+    (tmp_path / "checkpoint.pt").write_bytes(content)
+    result = run_cli("sample", "--run", str(tmp_path), "--n", "5", "--out", str(tmp_path / "s.npy"))
+    assert result.returncode == 2 and "not a readable ganlab checkpoint" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s.npy").exists()
+
+
+def test_malicious_pickle_never_runs(tmp_path):
+    """A checkpoint that would run code under plain pickle is refused by weights_only loading."""
+
+    class Boom:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"config": Boom()}, tmp_path / "checkpoint.pt")
+    result = run_cli("sample", "--run", str(tmp_path), "--n", "5", "--out", str(tmp_path / "s.npy"))
+    assert result.returncode == 2 and "pwned" not in result.stdout
+
+
+def test_diverging_run_stops_and_keeps_the_last_good_state(tmp_path):
+    result = run_cli(
+        "train",
+        "--steps",
+        "400",
+        "--log-every",
+        "20",
+        "--out",
+        str(tmp_path),
+        "--set",
+        "optimizer=sgd",
+        "--set",
+        "momentum=0.9",
+        "--set",
+        "lr_d=10",
+        "--set",
+        "lr_g=10",
+    )
+    assert result.returncode == 1 and "diverged" in result.stderr
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert all(torch.isfinite(v).all() for v in state["generator"].values())
+    assert state["g_updates"] < 400
+
+
+def test_figure1_passes_an_independent_check(tmp_path):
+    """The issue's acceptance check, recomputed with scipy from figure1.json alone."""
+    from scipy.stats import gaussian_kde, norm
+
+    result = run_cli("figure1", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "figure1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads((tmp_path / "figure1.json").read_text())
+    assert data["p_data"]["kind"] == "gaussian"
+    p_data = norm(data["p_data"]["mean"], data["p_data"]["std"])
+
+    def jsd(p, q, x):
+        m = (p + q) / 2
+
+        def kl(a):
+            return np.trapezoid(
+                np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / np.where(m > 0, m, 1)), 0), x
+            )
+
+        return 0.5 * kl(p) + 0.5 * kl(q)
+
+    found = {}
+    for panel in data["panels"]:
+        assert len(panel["samples"]) >= 2000 and len(panel["z"]) == len(panel["g_z"])
+        x = np.array(panel["x"], float)
+        pd, pg = p_data.pdf(x), gaussian_kde(np.array(panel["samples"], float))(x)
+        d = np.array(panel["d"], float)
+        seen = (pd + pg) > 0.01 * (pd + pg).max()
+        support = pd > 0.01 * pd.max()
+        found[panel["label"]] = {
+            "jsd": jsd(pd, pg, x),
+            "d_vs_d_star": np.mean(np.abs(d - pd / (pd + pg))[seen]),
+            "d_vs_half": np.max(np.abs(d - 0.5)[support]),
+        }
+    assert found["a"]["jsd"] > 0.02
+    assert found["b"]["d_vs_d_star"] < 0.08
+    assert found["c"]["jsd"] < found["b"]["jsd"]
+    assert found["d"]["jsd"] < 0.02 and found["d"]["d_vs_half"] < 0.1

@@ -1,0 +1,82 @@
+"""Streamlit's AppTest: the whole script, one run per interaction (no browser)."""
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def app():
+    return AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+
+
+def counters(at) -> tuple[int, int]:
+    trainer = at.session_state["trainer"]
+    return trainer.d_updates, trainer.g_updates
+
+
+def chart_spec(at, key="figure1_chart") -> dict:
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args)
+        if element.proto.id.endswith(key) or key in element.proto.id:
+            return json.loads(args["spec"])
+    raise AssertionError(f"no chart {key}")
+
+
+def test_app_loads_on_its_default(app):
+    assert not app.exception
+    assert app.session_state["preset"] == "paper-1d"
+    spec = chart_spec(app)
+    names = [trace.get("name") for trace in spec["data"]]
+    assert names[:3] == ["p_data", "p_g (exact)", "D(x)"]
+    assert "G updates</b> 0" in spec["layout"]["title"]["text"]
+
+
+def test_step_buttons_advance_the_right_counter_and_the_chart(app):
+    before = chart_spec(app)
+    app.button(key="d_step").click().run()
+    assert counters(app) == (1, 0)
+    app.button(key="g_step").click().run()
+    assert counters(app) == (1, 1)
+    app.button(key="iteration").click().run()
+    assert counters(app) == (2, 2)
+    after = chart_spec(app)
+    assert after["data"][2]["y"] != before["data"][2]["y"]  # D(x) moved
+    assert re.search(r"G updates</b> 2\b", after["layout"]["title"]["text"])
+
+
+def test_k_slider_applies_live_without_losing_the_model(app):
+    app.button(key="iteration").click().run()
+    trainer = app.session_state["trainer"]
+    app.slider(key="w_k").set_value(4).run()
+    assert app.session_state["trainer"] is trainer
+    app.button(key="iteration").click().run()
+    assert counters(app) == (1 + 4, 2)
+
+
+def test_latent_dimension_change_rebuilds(app):
+    app.button(key="iteration").click().run()
+    app.slider(key="w_latent_dim").set_value(3).run()
+    assert counters(app) == (0, 0)
+    assert app.session_state["trainer"].cfg.latent_dim == 3
+    assert [t.get("name") for t in chart_spec(app)["data"]][1] == "p_g (KDE)"
+
+
+def test_play_trains_a_frame_and_pause_stops(app):
+    app.button(key="play").click().run()
+    assert app.session_state["running"]
+    d, g = counters(app)
+    assert g >= 5  # one frame of the default 5 iterations
+    app.button(key="play").click().run()  # now "Pause"
+    assert not app.session_state["running"]
+    assert counters(app)[1] == g
+
+
+def test_each_session_has_its_own_trainer():
+    a = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+    b = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+    a.button(key="iteration").click().run()
+    assert counters(a) == (1, 1) and counters(b) == (0, 0)
+    assert a.session_state["trainer"] is not b.session_state["trainer"]
