@@ -142,7 +142,7 @@ def figure1_json(result: Figure1Result) -> dict[str, Any]:
 CAPTIONS = {
     "a": "near convergence",
     "b": "D trained towards D*",
-    "c": "after G updates",
+    "c": "after one G update",
     "d": "p_g = p_data, D = 1/2",
 }
 
