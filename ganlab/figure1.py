@@ -39,6 +39,9 @@ class Figure1Schedule:
     d_iterations: int = 2000  # then Algorithm 1 with k = d_k, learning rates decaying
     d_k: int = 3
     d_lr_floor: float = 0.05  # learning rates decay linearly to this fraction
+    d_extra_max: int = 4000  # then, at the floor rate, train on until converged (at most this many)
+    d_flat_tol: float = 0.05  # converged: |D - 1/2| below this where p_data > 1 % of its peak
+    d_jsd_tol: float = 0.01  # and JSD (KDE of the samples) below this
 
 
 @dataclass
@@ -91,8 +94,21 @@ def run_figure1(
         _advance(trainer, chunk)
         report("(d) training to the equilibrium", 0.5 + 0.5 * i / sch.d_iterations)
     snap_d = take_snapshot(trainer)
+    extra = 0
+    while not _converged(snap_d, sch) and extra < sch.d_extra_max:
+        _advance(trainer, chunk)
+        extra += chunk
+        snap_d = take_snapshot(trainer)
+        report("(d) training on until D = 1/2", 0.95)
     report("done", 1.0)
     return Figure1Result(cfg, sch, [snap_a, snap_b, snap_c, snap_d], str(trainer.device))
+
+
+def _converged(snap: Snapshot, sch: Figure1Schedule) -> bool:
+    """p_g = p_data and D = 1/2, to the schedule's tolerances."""
+    support = snap.p_data > 0.01 * snap.p_data.max()
+    flat = float(np.max(np.abs(snap.d - 0.5)[support])) < sch.d_flat_tol
+    return flat and _sample_jsd(snap) < sch.d_jsd_tol
 
 
 def _advance(trainer: Trainer, n: int, what: str = "iteration") -> None:
