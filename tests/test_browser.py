@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -95,10 +96,14 @@ def app_page(server):
 
 
 def chart_frame(page):
+    """The live chart's iframe (the first one on the page), once it has drawn."""
     for _ in range(100):
-        frames = [f for f in page.frames if "ganlab_live_chart" in f.url]
-        if frames and frames[0].evaluate("() => window.ganlabDraws || 0") > 0:
-            return frames[0]
+        frames = [f for f in page.frames if "ganlab_live_chart" in f.url and not f.is_detached()]
+        try:
+            if frames and frames[0].evaluate("() => window.ganlabDraws || 0") > 0:
+                return frames[0]
+        except PlaywrightError:
+            pass
         time.sleep(0.1)
     raise AssertionError("the live chart never drew")
 
@@ -111,11 +116,23 @@ def button(page, key: str, text: str | None = None):
     ).first  # a rerun may briefly leave a stale copy
 
 
-def counters(frame) -> tuple[int, int]:
-    text = frame.inner_text("body")
-    d = re.search(r"D updates (\d+)", text)
-    g = re.search(r"G updates (\d+)", text)
-    return int(d.group(1)), int(g.group(1))
+def counters(page) -> tuple[int, int]:
+    """The D and G update counters shown in the live chart's title.
+
+    A full rerun (Pause, a slider) may remount the chart's iframe, so look it up each time.
+    """
+    for _ in range(50):
+        try:
+            text = chart_frame(page).inner_text("body")
+        except PlaywrightError:  # the frame was detached by a rerun: find the new one
+            time.sleep(0.1)
+            continue
+        d = re.search(r"D updates (\d+)", text)
+        g = re.search(r"G updates (\d+)", text)
+        if d and g:
+            return int(d.group(1)), int(g.group(1))
+        time.sleep(0.1)
+    raise AssertionError("the live chart shows no counters")
 
 
 def wait_for(predicate, timeout=15.0):
@@ -131,10 +148,10 @@ def wait_for(predicate, timeout=15.0):
 def test_play_trains_pause_stops_and_console_is_clean(app_page):
     page = app_page
     frame = chart_frame(page)
-    assert counters(frame) == (0, 0)
+    assert counters(page) == (0, 0)
     SHOTS.mkdir(parents=True, exist_ok=True)
     button(page, "play", "Play").click()
-    wait_for(lambda: counters(frame)[1] >= 50)
+    wait_for(lambda: counters(page)[1] >= 50)
     draws = frame.evaluate("() => window.ganlabDraws")
     wait_for(lambda: frame.evaluate("() => window.ganlabDraws") > draws + 3)  # the chart keeps redrawing
     time.sleep(3)
@@ -142,26 +159,26 @@ def test_play_trains_pause_stops_and_console_is_clean(app_page):
     button(page, "play", "Pause").click()
     button(page, "play", "Play").wait_for()
     time.sleep(0.5)
-    paused = counters(frame)
+    paused = counters(page)
     time.sleep(1.0)
-    assert counters(frame) == paused
+    assert counters(page) == paused
     assert page.console_errors == []
 
 
 def test_step_buttons_and_k_slider(app_page):
     page = app_page
-    frame = chart_frame(page)
+    chart_frame(page)
     button(page, "d_step").click()
-    wait_for(lambda: counters(frame) == (1, 0))
+    wait_for(lambda: counters(page) == (1, 0))
     button(page, "g_step").click()
-    wait_for(lambda: counters(frame) == (1, 1))
+    wait_for(lambda: counters(page) == (1, 1))
     slider = page.locator(".st-key-w_k input[type=range]")
     slider.focus()
     slider.press("ArrowRight")
     slider.press("ArrowRight")  # k = 3
     time.sleep(1.0)
     button(page, "iteration").click()
-    wait_for(lambda: counters(frame) == (4, 2))
+    wait_for(lambda: counters(page) == (4, 2))
     assert page.console_errors == []
 
 
