@@ -11,7 +11,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import controls, toy1d
+from dashboard import controls, live, toy1d, toy2d
 
 
 def main() -> None:
@@ -29,18 +29,28 @@ def main() -> None:
         "D ascends V(D, G) = E log D(x) + E log(1 − D(G(z))); G descends it (Algorithm 1)."
     )
     if cfg is None:
+        if st.session_state.get("w_p_data") == "custom":
+            toy2d.your_data_view()  # so the user can make the data the config needs
         st.stop()
     trainer = controls.session_trainer(cfg)
     if trainer.diverged:
         st.error(trainer.diverged, icon=":material/warning:")
-    live, figure1 = st.tabs(["Live training", "Figure 1"])
-    with live:
-        toy1d.buttons_ui(cfg)
-        st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
-        toy1d.live_view(view)
-        toy1d.metrics_view()
-    with figure1:
-        toy1d.figure1_view(cfg)
+    if cfg.data_dim == 1:
+        training, figure1 = st.tabs(["Live training", "Figure 1"])
+        with training:
+            live.buttons_ui(cfg)
+            st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
+            toy1d.live_view(view)
+            live.metrics_view()
+        with figure1:
+            toy1d.figure1_view(cfg)
+    else:
+        training, your_data = st.tabs(["Live training (2D)", "Your data"])
+        with training:
+            live.buttons_ui(cfg)
+            toy2d.live_view(view)
+        with your_data:
+            toy2d.your_data_view()
 
 
 main()

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ganlab.config import CHOICES, ConfigError, ToyConfig
-from ganlab.data.toy import DISTRIBUTIONS_1D
+from ganlab.config import CHOICES, P_DATA_1D, ConfigError, ToyConfig
+from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
+from ganlab.plots import LAYERS
 from ganlab.presets import PRESETS
 from ganlab.train import Trainer
 
@@ -33,7 +34,7 @@ LEARNING_RATES = [
     10.0,
 ]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048]
-WIDTHS = [4, 8, 16, 32, 64, 128, 256]
+WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
 
@@ -43,13 +44,22 @@ class ViewOptions:
     steps_per_frame: int  # training iterations between two redraws while playing
 
 
+def p_data_label(name: str) -> str:
+    if name == "custom":
+        n = len(st.session_state.get("user_points", ()))
+        return f"2D · Your data ({n} points)" if n else "2D · Your data (draw or upload it first)"
+    if name in P_DATA_1D:
+        return f"1D · {DISTRIBUTIONS_1D[name].label}"
+    return f"2D · {DISTRIBUTIONS_2D[name].label}"
+
+
 def _snap_to(options: list, value):
     return min(options, key=lambda o: abs(o - value))
 
 
 def _load_preset_into_widgets() -> None:
     cfg = PRESETS[st.session_state["preset"]].config
-    for name in ("p_data", "k", "latent_dim", "depth", "g_loss", "optimizer", "noise", "seed"):
+    for name in ("p_data", "k", "latent_dim", "depth", "g_loss", "optimizer", "noise", "seed", "pack"):
         st.session_state[f"w_{name}"] = getattr(cfg, name)
     st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
     st.session_state["w_lr_g"] = _snap_to(LEARNING_RATES, cfg.lr_g)
@@ -65,6 +75,8 @@ def init_state() -> None:
         _load_preset_into_widgets()
         st.session_state["w_steps_per_frame"] = 5
         st.session_state["show_d_star"] = True
+        st.session_state["bg2d"] = "d"
+        st.session_state["layers2d"] = list(LAYERS)
 
 
 def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
@@ -80,9 +92,11 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
     sb.caption(PRESETS[st.session_state["preset"]].about)
     sb.selectbox(
         "p_data (target distribution)",
-        list(DISTRIBUTIONS_1D),
+        CHOICES["p_data"],
         key="w_p_data",
-        format_func=lambda n: DISTRIBUTIONS_1D[n].label,
+        format_func=p_data_label,
+        help="1D: the paper's Figure 1 view. 2D: samples, D on the plane, gradients, mode counts. "
+        "'Your data' is what you draw or upload in the 2D view's Your data tab.",
     )
     lr_fmt = "{:g}".format
     sb.select_slider("Learning rate of D", LEARNING_RATES, key="w_lr_d", format_func=lr_fmt)
@@ -122,6 +136,14 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         format_func={"adam": "Adam", "sgd": "SGD + momentum"}.get,
     )
     sb.slider("Momentum (SGD) / β₁ (Adam)", 0.0, 0.99, step=0.01, key="w_momentum")
+    sb.slider(
+        "PacGAN packing (D sees this many samples at once)",
+        1,
+        8,
+        key="w_pack",
+        help="A remedy for mode collapse (Lin et al. 2018): D judges packs of samples, all real or all "
+        "fake, so a generator that repeats itself is easy to catch. 1 = a plain GAN.",
+    )
     sb.number_input("Seed", 0, 2**31 - 1, step=1, key="w_seed")
     sb.slider(
         "Iterations per frame",
@@ -132,6 +154,8 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
     )
     values = {name[2:]: st.session_state[name] for name in st.session_state if str(name).startswith("w_")}
     view = ViewOptions(steps_per_frame=int(values.pop("steps_per_frame")))
+    if values["p_data"] == "custom":
+        values["points"] = st.session_state.get("user_points", ())
     try:
         return ToyConfig(**values), view
     except ConfigError as exc:

@@ -40,6 +40,11 @@ def _component_dir() -> Path:
 _component = components.declare_component("ganlab_live_chart", path=str(_component_dir()))
 
 
-def live_chart(fig: go.Figure, key: str) -> None:
-    """Show ``fig``; later calls with the same key update that chart in place."""
-    _component(spec=fig.to_json(), key=key, default=None, height=fig.layout.height)
+def live_chart(fig: go.Figure, key: str, draw: list | None = None) -> list | None:
+    """Show ``fig``; later calls with the same key update that chart in place.
+
+    With ``draw`` (the points drawn so far, also shown as the figure's first trace), a click
+    or a drag on the plot adds points; returns the new list [[x, y], ...] once the mouse is
+    released, None before.
+    """
+    return _component(spec=fig.to_json(), draw=draw, key=key, default=None, height=fig.layout.height)

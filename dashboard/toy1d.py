@@ -6,71 +6,13 @@ import json
 
 import streamlit as st
 
-from dashboard.controls import ViewOptions, reset_trainer
+from dashboard.controls import ViewOptions
+from dashboard.live import TICK_S, play_frame
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
-from ganlab.plots import figure1_chart, metrics_chart
-from ganlab.snapshot import take_snapshot
+from ganlab.plots import figure1_chart
 from ganlab.train import device_label
-
-TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
-METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
-HISTORY_MAX = 4000
-
-
-def _toggle_play() -> None:
-    st.session_state["running"] = not st.session_state["running"]
-
-
-def _single(what: str) -> None:
-    st.session_state["running"] = False
-    st.session_state["trainer"].advance(1, what)
-
-
-def buttons_ui(cfg: ToyConfig) -> None:
-    """Play/pause, one D step, one G step, one iteration, reset (callbacks, outside the fragment)."""
-    running = st.session_state["running"]
-    cols = st.columns(5)
-    cols[0].button(
-        ":material/pause: Pause" if running else ":material/play_arrow: Play",
-        key="play",
-        on_click=_toggle_play,
-        type="primary",
-        use_container_width=True,
-    )
-    cols[1].button(
-        ":material/skip_next: D step",
-        key="d_step",
-        on_click=_single,
-        args=("d",),
-        use_container_width=True,
-        help="One discriminator update (ascend V)",
-    )
-    cols[2].button(
-        ":material/skip_next: G step",
-        key="g_step",
-        on_click=_single,
-        args=("g",),
-        use_container_width=True,
-        help="One generator update",
-    )
-    cols[3].button(
-        ":material/fast_forward: Iteration",
-        key="iteration",
-        on_click=_single,
-        args=("iteration",),
-        use_container_width=True,
-        help="k D updates, then one G update (Algorithm 1)",
-    )
-    cols[4].button(
-        ":material/restart_alt: Reset",
-        key="reset",
-        on_click=reset_trainer,
-        args=(cfg,),
-        use_container_width=True,
-        help="New G and D from the seed",
-    )
 
 
 def live_view(view: ViewOptions) -> None:
@@ -79,19 +21,7 @@ def live_view(view: ViewOptions) -> None:
 
     @st.fragment(run_every=TICK_S if running else None)
     def frame() -> None:
-        trainer = st.session_state["trainer"]
-        if st.session_state["running"] and not trainer.advance(view.steps_per_frame):
-            st.session_state["running"] = False
-            st.rerun()  # the whole page, so the timer stops and Play comes back
-        snap = take_snapshot(trainer)
-        history = st.session_state["history"]
-        if (
-            not history
-            or history[-1]["g_updates"] != snap.g_updates
-            or history[-1]["d_updates"] != snap.d_updates
-        ):
-            history.append({"g_updates": snap.g_updates, "d_updates": snap.d_updates, **snap.metrics})
-            del history[:-HISTORY_MAX]
+        trainer, snap = play_frame(view)
         m = snap.metrics
         title = (
             f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · "
@@ -104,20 +34,6 @@ def live_view(view: ViewOptions) -> None:
         )
 
     frame()
-
-
-def metrics_view() -> None:
-    """Metric curves over training, redrawn every few seconds while playing (cheaper than every frame)."""
-
-    @st.fragment(run_every=METRICS_TICK_S if st.session_state["running"] else None)
-    def curves() -> None:
-        history = st.session_state["history"]
-        if len(history) < 2:
-            st.caption("Metric curves appear after a few updates: press Play or a step button.")
-            return
-        live_chart(metrics_chart(history[:: max(1, len(history) // 600)]), key="metrics_chart")
-
-    curves()
 
 
 def figure1_view(cfg: ToyConfig) -> None:

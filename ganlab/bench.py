@@ -39,7 +39,7 @@ def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
     zero_grad/backward/step, and ``.item()`` for logging every step."""
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
-    from ganlab.data.toy import get_distribution
+    from ganlab.data import get_distribution
 
     data = get_distribution(cfg.p_data).sample(
         100_000, torch.Generator().manual_seed(cfg.seed), torch.device("cpu")

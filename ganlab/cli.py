@@ -58,6 +58,7 @@ def _out_dir(path: str) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     from ganlab.checkpoint import atomic_write, save_checkpoint, write_json
     from ganlab.config import ConfigError, parse_assignment
+    from ganlab.data.points import PointsError, read_points_csv
     from ganlab.presets import get_preset
     from ganlab.snapshot import take_snapshot
     from ganlab.train import Trainer
@@ -69,8 +70,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             cfg = parse_assignment(cfg, assignment)
         if args.device:
             cfg = cfg.replace(device=args.device)
+        if args.data:
+            try:
+                raw = Path(args.data).read_bytes()
+            except OSError as exc:
+                raise UsageError(f"--data {args.data}: {exc.strerror or exc}") from None
+            points = read_points_csv(raw)
+            cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
         trainer = Trainer(cfg)
-    except (ConfigError, RuntimeError) as exc:
+    except (ConfigError, PointsError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     out = _out_dir(args.out)
     steps = args.steps or preset.steps
@@ -92,8 +100,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             "elapsed_s": round(time.perf_counter() - start, 3),
         }
         lines.append(json.dumps(record))
+        modes = (
+            f"  modes {record['modes_covered']}/{record['modes_total']}" if "modes_covered" in record else ""
+        )
         _progress(
-            f"G update {trainer.g_updates}/{steps}  JSD {record['jsd']:.4f} nats", trainer.g_updates / steps
+            f"G update {trainer.g_updates}/{steps}  JSD {record['jsd']:.4f} nats{modes}",
+            trainer.g_updates / steps,
         )
     write_json(out / "config.json", trainer.cfg.to_dict())
     atomic_write(out / "metrics.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
@@ -125,7 +137,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     with torch.no_grad():
         for start in range(0, args.n, 65536):
             z = trainer._noise(min(65536, args.n - start), rng)
-            chunks.append(trainer.G(z).float().cpu().numpy())
+            chunks.append(trainer.G_eval(z).float().cpu().numpy())
     samples = np.concatenate(chunks)  # (n, 1)
     buf = io.BytesIO()
     np.save(buf, samples)
@@ -204,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="KEY=VALUE", help="override one config value (repeatable)"
     )
     p.add_argument("--device", choices=devices)
+    p.add_argument("--data", metavar="FILE.csv", help="train on your own 2D points (a CSV of x,y)")
     p.add_argument(
         "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
     )

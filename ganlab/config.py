@@ -6,7 +6,16 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["ConfigError", "ToyConfig", "LIMITS", "CHOICES", "parse_assignment"]
+__all__ = [
+    "ConfigError",
+    "ToyConfig",
+    "LIMITS",
+    "CHOICES",
+    "MAX_POINTS",
+    "P_DATA_1D",
+    "P_DATA_2D",
+    "parse_assignment",
+]
 
 
 class ConfigError(ValueError):
@@ -24,10 +33,17 @@ LIMITS: dict[str, tuple[float, float]] = {
     "lr_g": (1e-6, 10.0),
     "momentum": (0.0, 0.999),
     "seed": (0, 2**31 - 1),
+    "pack": (1, 8),
+    "ema": (0.0, 0.9999),
 }
+MAX_POINTS = 5000  # user data (p_data = "custom"): at most this many points
+
+P_DATA_1D = ("gaussian", "mixture", "uniform", "skewed", "trimodal")
+# "custom" is the user's own points (``points``), drawn in the dashboard or from a CSV.
+P_DATA_2D = ("ring8", "grid25", "two-gaussians", "line", "circle", "moons", "spiral", "custom")
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "p_data": ("gaussian", "mixture", "uniform", "skewed", "trimodal"),
+    "p_data": P_DATA_1D + P_DATA_2D,
     "noise": ("normal", "uniform"),
     "optimizer": ("adam", "sgd"),
     "g_loss": ("non-saturating", "minimax"),
@@ -57,8 +73,14 @@ class ToyConfig:
     g_loss: str = "non-saturating"  # -log D(G(z)) (Section 3) or "minimax" log(1 - D(G(z)))
     seed: int = 0
     device: str = "auto"  # "auto" picks CUDA when available
+    pack: int = 1  # PacGAN packing: D judges `pack` samples at once (1 = a plain GAN)
+    ema: float = 0.0  # > 0: show and sample an exponential moving average of G's weights
+    points: tuple[tuple[float, float], ...] = ()  # p_data = "custom": the user's 2D points
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "points", _check_points(self.points))
+        if self.p_data == "custom" and len(self.points) < 2:
+            raise ConfigError("p_data 'custom' needs at least 2 points (draw them or upload a CSV of x,y)")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
@@ -75,6 +97,11 @@ class ToyConfig:
             if f.name in CHOICES and value not in CHOICES[f.name]:
                 allowed = ", ".join(CHOICES[f.name])
                 raise ConfigError(f"{f.name} must be one of {allowed}; got {value!r}")
+
+    @property
+    def data_dim(self) -> int:
+        """1 for the 1D distributions, 2 for the plane."""
+        return 1 if self.p_data in P_DATA_1D else 2
 
     def replace(self, **changes: Any) -> ToyConfig:
         """A copy with some fields changed (validated; unknown names are an error)."""
@@ -98,6 +125,21 @@ class ToyConfig:
         return [f.name for f in fields(cls)]
 
 
+def _check_points(points: Any) -> tuple[tuple[float, float], ...]:
+    """User points as a tuple of finite (x, y) pairs, or ConfigError."""
+    try:
+        pts = tuple((float(x), float(y)) for x, y in points)
+    except (TypeError, ValueError):
+        raise ConfigError("points must be a list of (x, y) number pairs") from None
+    if len(pts) > MAX_POINTS:
+        raise ConfigError(f"points: at most {MAX_POINTS} allowed, got {len(pts)}")
+    if not all(math.isfinite(v) for p in pts for v in p):
+        raise ConfigError("points must all be finite numbers (no NaN or inf)")
+    if any(abs(v) > 1e6 for p in pts for v in p):
+        raise ConfigError("points must lie within ±1e6")
+    return pts
+
+
 def parse_assignment(cfg: ToyConfig, text: str) -> ToyConfig:
     """Apply one ``key=value`` (as given to ``--set``), converting value to the field's type."""
     key, sep, raw = text.partition("=")
@@ -107,6 +149,8 @@ def parse_assignment(cfg: ToyConfig, text: str) -> ToyConfig:
     types = {f.name: f.type for f in fields(ToyConfig)}
     if key not in types:
         raise ConfigError(f"unknown setting {key!r}; known: {', '.join(ToyConfig.names())}")
+    if key == "points":
+        raise ConfigError("points cannot be set with --set; give a CSV of x,y with --data FILE")
     value: Any = raw
     try:
         if types[key] == "int":

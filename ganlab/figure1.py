@@ -142,7 +142,7 @@ def figure1_json(result: Figure1Result) -> dict[str, Any]:
         }
         for label, s in zip(LABELS, result.snapshots)
     ]
-    from ganlab.data.toy import get_distribution
+    from ganlab.data import get_distribution
 
     del dist
     return {

@@ -21,23 +21,25 @@ def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Modu
 
 
 class Generator(nn.Module):
-    """G: z (batch, latent_dim) -> x (batch, 1). SiLU keeps G smooth (so is p_g) without
-    tanh's saturation, which piles p_g up at the ends of a uniform z."""
+    """G: z (batch, latent_dim) -> x (batch, data_dim). SiLU keeps G smooth (so is p_g)
+    without tanh's saturation, which piles p_g up at the ends of a uniform z."""
 
-    def __init__(self, cfg: ToyConfig, data_dim: int = 1) -> None:
+    def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
-        self.net = mlp(cfg.latent_dim, data_dim, cfg.hidden, cfg.depth, nn.SiLU)
+        self.net = mlp(cfg.latent_dim, cfg.data_dim, cfg.hidden, cfg.depth, nn.SiLU)
 
     def forward(self, z):
         return self.net(z)
 
 
 class Discriminator(nn.Module):
-    """D: x (batch, 1) -> logit (batch, 1); D(x) = sigmoid(logit), the probability x is real."""
+    """D: x (batch, pack * data_dim) -> logit (batch, 1); D = sigmoid(logit), the probability
+    that x is real. With PacGAN packing (pack > 1) each input is `pack` samples side by side,
+    all real or all fake, so D can see a lack of variety that one sample cannot show."""
 
-    def __init__(self, cfg: ToyConfig, data_dim: int = 1) -> None:
+    def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
-        self.net = mlp(data_dim, 1, cfg.hidden, cfg.depth, lambda: nn.LeakyReLU(0.2))
+        self.net = mlp(cfg.data_dim * cfg.pack, 1, cfg.hidden, cfg.depth, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x):
         return self.net(x)

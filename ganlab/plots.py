@@ -1,4 +1,4 @@
-"""Snapshot -> Plotly figures, in the style of the paper's Figure 1 (no training here)."""
+"""Snapshot -> Plotly figures: Figure 1's style in 1D, GAN Lab's views in 2D (no training here)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ganlab.snapshot import Snapshot
+from ganlab.snapshot2d import Snapshot2D
 
-__all__ = ["figure1_chart", "metrics_chart", "z_positions", "COLORS", "x_range"]
+__all__ = [
+    "figure1_chart",
+    "metrics_chart",
+    "plane_chart",
+    "z_positions",
+    "COLORS",
+    "x_range",
+    "BACKGROUNDS",
+    "LAYERS",
+]
 
 COLORS = {"p_data": "black", "p_g": "green", "d": "blue", "d_star": "#e67e00", "arrow": "#888888"}
 LOG4 = math.log(4.0)
@@ -125,22 +135,25 @@ def figure1_chart(
 
 
 def metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.Figure:
-    """Losses; JSD(p_data || p_g); V(D, G) next to C(G) = -log 4 + 2 JSD (Theorem 1), over G updates."""
+    """Losses; JSD(p_data || p_g); V(D, G) next to C(G) = -log 4 + 2 JSD (Theorem 1), over G
+    updates; and, where p_data has modes, the modes covered and the high-quality share."""
     steps = _f32([h["g_updates"] for h in history])
+    with_modes = "modes_covered" in history[-1]
 
     def series(key: str) -> np.ndarray:
-        return _f32([h[key] for h in history])
+        return _f32([h.get(key, np.nan) for h in history])
 
+    titles = ["losses (last minibatch)", "JSD(p_data ‖ p_g), nats", "V(D, G) and C(G) = −log 4 + 2·JSD"]
+    if with_modes:
+        titles.append(f"modes covered (of {history[-1]['modes_total']:.0f}) and high-quality samples")
+    rows = len(titles)
     fig = make_subplots(
-        rows=3,
+        rows=rows,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.07,
-        subplot_titles=(
-            "losses (last minibatch)",
-            "JSD(p_data ‖ p_g), nats",
-            "V(D, G) and C(G) = −log 4 + 2·JSD",
-        ),
+        subplot_titles=titles,
+        specs=[[{}]] * 3 + ([[{"secondary_y": True}]] if with_modes else []),
     )
     fig.add_trace(
         go.Scatter(x=steps, y=series("loss_d"), name="D loss (−V on batch)", line={"color": COLORS["d"]}),
@@ -158,13 +171,167 @@ def metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.
         1,
     )
     fig.add_hline(y=-LOG4, line={"color": "grey", "width": 1, "dash": "dot"}, row=3, col=1)
+    if with_modes:
+        fig.add_trace(
+            go.Scatter(x=steps, y=series("modes_covered"), name="modes covered", line={"color": "black"}),
+            4,
+            1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=100 * series("high_quality"),
+                name="high quality, %",
+                line={"color": "#1a9641", "dash": "dot"},
+            ),
+            4,
+            1,
+            secondary_y=True,
+        )
+        fig.update_yaxes(range=[0, history[-1]["modes_total"] + 0.5], row=4, col=1)
+        fig.update_yaxes(range=[0, 101], dtick=25, row=4, col=1, secondary_y=True, showgrid=False)
     fig.update_layout(
         template="none",
         height=height,
-        margin={"l": 50, "r": 20, "t": 40, "b": 40},
+        margin={"l": 50, "r": 40, "t": 40, "b": 40},
         legend={"orientation": "h", "y": -0.12},
         uirevision="metrics",
     )
     fig.update_annotations(font_size=12)
-    fig.update_xaxes(title_text="G updates", row=3, col=1)
+    fig.update_xaxes(title_text="G updates", row=rows, col=1)
+    return fig
+
+
+# -- the plane ------------------------------------------------------------------------------------
+# GAN Lab's colours: real data green, generated purple; D from purple (fake, 0) to green (real, 1).
+PLANE_COLORS = {"real": "#1a9641", "fake": "#7b3294", "arrow": "#e66101", "manifold": "rgba(60,60,60,0.45)"}
+D_SCALE = [[0.0, "#7b3294"], [0.5, "#f7f7f7"], [1.0, "#1a9641"]]
+DENSITY_SCALE = "Greys"
+BACKGROUNDS = {
+    "d": "D(x): the discriminator's belief that x is real",
+    "d_star": "D*(x) = p_data / (p_data + p_g) (Proposition 1)",
+    "gap": "|D(x) − D*(x)|: how far D is from optimal",
+    "p_g": "p_g: density of the generated samples (KDE)",
+    "p_data": "p_data: the target density",
+    "none": "no background",
+}
+LAYERS = ("real", "fake", "arrows", "manifold")
+
+
+def _background(snap: Snapshot2D, kind: str) -> go.Heatmap | None:
+    if kind == "none":
+        return None
+    if kind in ("p_g", "p_data"):
+        z = getattr(snap, kind)
+        zmax = float(np.quantile(snap.p_data[snap.p_data > 0], 0.999)) if (snap.p_data > 0).any() else 1.0
+        scale, zmin, title = DENSITY_SCALE, 0.0, kind
+        z = np.minimum(z, zmax)
+    else:
+        z = {"d": snap.d, "d_star": snap.d_star, "gap": np.abs(snap.d - snap.d_star)}[kind]
+        scale, zmin, zmax = (D_SCALE if kind != "gap" else "Oranges"), 0.0, 1.0
+        title = {"d": "D(x)", "d_star": "D*(x)", "gap": "|D − D*|"}[kind]
+    return go.Heatmap(
+        x=_f32(snap.gx),
+        y=_f32(snap.gy),
+        z=_f32(z),
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=scale,
+        colorbar={"title": {"text": title}, "thickness": 12, "len": 0.8},
+        hoverinfo="skip",
+        name=title,
+    )
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of many separate line segments in one trace (NaN between them)."""
+    n = len(starts)
+    gap = np.full(n, np.nan)
+    return (
+        np.column_stack([starts[:, 0], ends[:, 0], gap]).ravel(),
+        np.column_stack([starts[:, 1], ends[:, 1], gap]).ravel(),
+    )
+
+
+def _manifold_lines(snap: Snapshot2D) -> tuple[np.ndarray, np.ndarray]:
+    """The G(z grid) as polylines: rows and columns of the mesh, or the one curve."""
+    m = snap.manifold
+    lines = [m[0]] if snap.manifold_kind == "curve" else [*m, *m.transpose(1, 0, 2)]
+    pts = np.concatenate([np.vstack([line, [[np.nan, np.nan]]]) for line in lines])
+    return pts[:, 0], pts[:, 1]
+
+
+def plane_chart(
+    snap: Snapshot2D,
+    background: str = "d",
+    layers: Sequence[str] = LAYERS,
+    height: int = 640,
+    title: str | None = None,
+) -> go.Figure:
+    """The 2D view: a heatmap (D, D*, |D − D*|, p_g or p_data), real and fake samples, the
+    gradient field on the fakes, and the generator manifold."""
+    x0, x1, y0, y1 = snap.box
+    traces: list = []
+    heat = _background(snap, background)
+    if heat is not None:
+        traces.append(heat)
+    if "manifold" in layers:
+        mx, my = _manifold_lines(snap)
+        label = {"mesh": "G(z grid)", "slice": "G(z₁, z₂, 0, …)", "curve": "G(z line)"}[snap.manifold_kind]
+        traces.append(
+            go.Scatter(
+                x=_f32(mx),
+                y=_f32(my),
+                mode="lines",
+                name=label,
+                line={"color": PLANE_COLORS["manifold"], "width": 1},
+                hoverinfo="skip",
+            )
+        )
+    for kind, pts in (("real", snap.real), ("fake", snap.fake)):
+        if kind in layers:
+            traces.append(
+                go.Scatter(
+                    x=_f32(pts[:, 0]),
+                    y=_f32(pts[:, 1]),
+                    mode="markers",
+                    name="real x ~ p_data" if kind == "real" else "fake G(z)",
+                    marker={"color": PLANE_COLORS[kind], "size": 4, "opacity": 0.75},
+                    hoverinfo="skip",
+                )
+            )
+    if "arrows" in layers and len(snap.arrows):
+        norms = np.linalg.norm(snap.arrows, axis=1)
+        scale = 0.08 * (x1 - x0) / max(float(np.quantile(norms, 0.9)), 1e-12)
+        ends = snap.arrows_at + np.minimum(scale * snap.arrows, 0.15 * (x1 - x0))
+        sx, sy = _segments(snap.arrows_at, ends)
+        traces.append(
+            go.Scatter(
+                x=_f32(sx),
+                y=_f32(sy),
+                mode="lines+markers",
+                name=f"−∇ G loss (mean |∇| {snap.metrics.get('mean_grad_norm', float('nan')):.2g})",
+                line={"color": PLANE_COLORS["arrow"], "width": 1.2},
+                marker={
+                    "symbol": "arrow",
+                    "angleref": "previous",
+                    "color": PLANE_COLORS["arrow"],
+                    "size": np.tile(np.array([0, 7, 0], dtype=np.float32), len(ends)),
+                },
+                hoverinfo="skip",
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        template="none",
+        height=height,
+        margin={"l": 40, "r": 10, "t": 70 if title else 20, "b": 30},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.985, "yanchor": "top", "font": {"size": 13}}
+        if title
+        else None,
+        legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0},
+        uirevision="plane",
+        xaxis={"range": [x0, x1], "zeroline": False, "showgrid": False, "constrain": "domain"},
+        yaxis={"range": [y0, y1], "zeroline": False, "showgrid": False, "scaleanchor": "x"},
+    )
     return fig

@@ -9,6 +9,7 @@ import torch
 from scipy import stats
 
 from ganlab.metrics import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
+from ganlab.snapshot2d import Snapshot2D, take_snapshot_2d
 from ganlab.train import Trainer
 
 __all__ = ["Snapshot", "take_snapshot"]
@@ -46,10 +47,12 @@ def _z_quantiles(noise: str, n: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def take_snapshot(trainer: Trainer, grid_points: int = GRID_POINTS) -> Snapshot:
-    """Evaluate G and D of ``trainer`` for one picture and its metrics."""
+def take_snapshot(trainer: Trainer, grid_points: int = GRID_POINTS) -> Snapshot | Snapshot2D:
+    """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D)."""
+    if trainer.cfg.data_dim == 2:
+        return take_snapshot_2d(trainer)
     cfg, dev = trainer.cfg, trainer.device
-    G, D = trainer.G, trainer.D
+    G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()
 
     # Grid: p_data's support joined with where G's samples are (outliers trimmed).
@@ -77,13 +80,14 @@ def take_snapshot(trainer: Trainer, grid_points: int = GRID_POINTS) -> Snapshot:
         method = "kde"
         z = g_z = np.empty(0)
 
-    d = torch.sigmoid(D(torch.tensor(x, dtype=torch.float32, device=dev).unsqueeze(1))).squeeze(1)
+    d = torch.sigmoid(trainer.d_logit(torch.tensor(x, dtype=torch.float32, device=dev).unsqueeze(1)))
+    d = d.squeeze(1)
     d = d.double().cpu().numpy()
     # D* is defined where the densities are, not in the far tails where both are ~0.
     support = (p_data + p_g) > 0.01 * (p_data + p_g).max()
     ds = np.where(support, d_star(p_data, p_g), np.nan)
-    d_real = torch.sigmoid(D(trainer.fixed_x)).mean()
-    d_fake = torch.sigmoid(D(G(trainer.fixed_z))).mean()
+    d_real = trainer.mean_d(trainer.fixed_x)
+    d_fake = trainer.mean_d(G(trainer.fixed_z))
     j = jsd(p_data, p_g, x, q_outside=q_out)
     metrics = {
         "jsd": j,

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from dataclasses import fields
 
 import torch
 
 from ganlab.config import ToyConfig
-from ganlab.data.toy import get_distribution
+from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
 from ganlab.models import Discriminator, Generator
 
 __all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
 
 # Settings a running trainer takes without losing its models.
-LIVE_FIELDS = frozenset({"p_data", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss"})
+LIVE_FIELDS = frozenset({"p_data", "points", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss", "ema"})
 # Settings that only need fresh optimisers; everything else rebuilds the models.
 OPTIMIZER_FIELDS = frozenset({"optimizer"})
 N_FIXED = 4096  # fixed noise vectors for snapshots, so pictures move smoothly between frames
@@ -46,16 +47,17 @@ class Trainer:
     def __init__(self, cfg: ToyConfig) -> None:
         self.cfg = cfg
         self.device = resolve_device(cfg.device)
-        self.dist = get_distribution(cfg.p_data)
+        self.dist = get_distribution(cfg.p_data, cfg.points)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG
             torch.manual_seed(cfg.seed)
             self.G = Generator(cfg).to(self.device)
             self.D = Discriminator(cfg).to(self.device)
         self.opt_d, self.opt_g = self._optimizers()
+        self.G_ema = self._ema_copy()
         fixed_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.fixed_z = self._noise(N_FIXED, fixed_rng)  # (N_FIXED, latent_dim)
-        self.fixed_x = self.dist.sample(N_FIXED, fixed_rng, self.device)  # (N_FIXED, 1)
+        self.fixed_x = self.dist.sample(N_FIXED, fixed_rng, self.device)  # (N_FIXED, data_dim)
         self.d_updates = 0
         self.g_updates = 0
         self.loss_d = torch.tensor(math.nan)  # last minibatch losses, read once per frame
@@ -73,6 +75,16 @@ class Trainer:
 
         return make(self.D.parameters(), cfg.lr_d), make(self.G.parameters(), cfg.lr_g)
 
+    def _ema_copy(self) -> torch.nn.Module | None:
+        if not self.cfg.ema:
+            return None
+        return copy.deepcopy(self.G).requires_grad_(False)
+
+    @property
+    def G_eval(self) -> torch.nn.Module:
+        """The generator that pictures, metrics and samples use: G, or its weight average."""
+        return self.G_ema if self.G_ema is not None else self.G
+
     def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """n noise vectors z ~ p_z, shape (n, latent_dim)."""
         shape = (n, self.cfg.latent_dim)
@@ -83,16 +95,21 @@ class Trainer:
     def apply(self, cfg: ToyConfig) -> str:
         """Switch to ``cfg``; returns what happened, in words, for the user.
 
-        Learning rates, k, batch size, G loss and p_data change live; the optimiser kind
-        gives fresh optimisers; anything else (latent dimension, widths, noise, seed,
-        device) rebuilds the models from scratch.
+        Learning rates, k, batch size, G loss and p_data (of the same dimension) change
+        live; the optimiser kind gives fresh optimisers; anything else (latent dimension,
+        widths, packing, noise, seed, device) rebuilds the models from scratch.
         """
         changed = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(self.cfg, f.name)}
         if not changed:
             return "no change"
+        if cfg.data_dim != self.cfg.data_dim:
+            changed.add(f"p_data ({self.cfg.data_dim}D to {cfg.data_dim}D)")
         if changed <= LIVE_FIELDS | OPTIMIZER_FIELDS:
+            if (cfg.ema > 0) != (self.cfg.ema > 0):
+                self.cfg = cfg
+                self.G_ema = self._ema_copy()  # starts from the current G
             self.cfg = cfg
-            self.dist = get_distribution(cfg.p_data)
+            self.dist = get_distribution(cfg.p_data, cfg.points)
             if changed & OPTIMIZER_FIELDS:
                 self.opt_d, self.opt_g = self._optimizers()
                 return f"new {cfg.optimizer} optimisers; models kept"
@@ -110,10 +127,10 @@ class Trainer:
     # -- Algorithm 1 -------------------------------------------------------------------
     def d_step(self) -> None:
         """One D update: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))]."""
-        m = self.cfg.batch_size
-        x = self.dist.sample(m, self.rng, self.device)  # (m, 1) from p_data
+        m, n = self.cfg.batch_size, self.cfg.batch_size * self.cfg.pack
+        x = self.dist.sample(n, self.rng, self.device).view(m, -1)  # (m, pack * data_dim) from p_data
         with torch.no_grad():
-            fake = self.G(self._noise(m, self.rng))  # (m, 1), G is fixed here
+            fake = self.G(self._noise(n, self.rng)).view(m, -1)  # G is fixed here
         logits = self.D(torch.cat([x, fake]))  # one pass over real and fake: (2m, 1)
         loss = d_loss(logits[:m], logits[m:])
         self.opt_d.zero_grad(set_to_none=True)
@@ -125,13 +142,29 @@ class Trainer:
     def g_step(self) -> None:
         """One G update: descend log(1 - D(G(z))), or -log D(G(z)) when non-saturating."""
         self.D.requires_grad_(False)  # D is fixed: no gradients for its weights
-        loss = g_loss(self.D(self.G(self._noise(self.cfg.batch_size, self.rng))), self.cfg.g_loss)
+        m = self.cfg.batch_size
+        fake = self.G(self._noise(m * self.cfg.pack, self.rng)).view(m, -1)  # (m, pack * data_dim)
+        loss = g_loss(self.D(fake), self.cfg.g_loss)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
+        if self.G_ema is not None:  # G_ema <- ema * G_ema + (1 - ema) * G
+            with torch.no_grad():
+                torch._foreach_lerp_(
+                    list(self.G_ema.parameters()), list(self.G.parameters()), 1 - self.cfg.ema
+                )
         self.D.requires_grad_(True)
         self.loss_g = loss.detach()
         self.g_updates += 1
+
+    def d_logit(self, x: torch.Tensor) -> torch.Tensor:
+        """D's logit for single points x (n, data_dim): with packing, a pack of copies of x."""
+        return self.D(x.repeat(1, self.cfg.pack) if self.cfg.pack > 1 else x)
+
+    def mean_d(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean D over samples x (n, data_dim), packed `pack` at a time as D sees them."""
+        p = self.cfg.pack
+        return torch.sigmoid(self.D(x[: len(x) // p * p].reshape(-1, p * x.shape[1]))).mean()
 
     def step(self) -> None:
         """One training iteration: k D updates on fresh minibatches, then one G update."""
@@ -183,6 +216,7 @@ class Trainer:
         return {
             "config": self.cfg.to_dict(),
             "generator": clone(self.G.state_dict()),
+            "generator_ema": clone(self.G_ema.state_dict()) if self.G_ema is not None else None,
             "discriminator": clone(self.D.state_dict()),
             "opt_g": clone(self.opt_g.state_dict()),
             "opt_d": clone(self.opt_d.state_dict()),
@@ -196,6 +230,8 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Restore what ``state_dict`` returned (same architecture)."""
         self.G.load_state_dict(state["generator"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state.get("generator_ema") or state["generator"])
         self.D.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])

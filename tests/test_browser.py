@@ -193,3 +193,80 @@ def test_figure1_view_makes_and_offers_a_png(app_page):
     assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.screenshot(path=str(SHOTS / "figure1-view.png"), full_page=True)
     assert page.console_errors == []
+
+
+def keyed_frame(page, key: str):
+    """The iframe of the live chart with this key, once it has drawn."""
+    for _ in range(150):
+        handle = page.locator(f".st-key-{key} iframe").element_handle(timeout=60_000)
+        frame = handle.content_frame() if handle else None
+        try:
+            if frame and frame.evaluate("() => window.ganlabDraws || 0") > 0:
+                return frame
+        except PlaywrightError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"the chart {key} never drew")
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit selectbox with this widget key."""
+    page.locator(f".st-key-{key}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_2d_view_trains_redraws_and_counts_modes(app_page):
+    page = app_page
+    choose(page, "preset", "ring8")
+    frame = keyed_frame(page, "plane_chart")
+    wait_for(lambda: "modes" in frame.inner_text("body"))
+    button(page, "play", "Play").click()
+    wait_for(lambda: frame.evaluate("() => window.ganlabDraws") > 3)
+    start, t0 = frame.evaluate("() => window.ganlabDraws"), time.time()
+    time.sleep(6)
+    rate = (frame.evaluate("() => window.ganlabDraws") - start) / (time.time() - t0)
+    page.screenshot(path=str(SHOTS / "ring8-training.png"))
+    button(page, "play", "Pause").click()
+    button(page, "play", "Play").wait_for()
+    text = keyed_frame(page, "plane_chart").inner_text("body")
+    assert re.search(r"modes \d/8", text), text
+    (SHOTS / "ring8-redraws-per-s.txt").write_text(f"{rate:.1f}\n")
+    assert rate >= 1, f"the 2D view redrew {rate:.1f} times a second while training"
+    assert page.console_errors == []
+
+
+def test_your_data_draw_and_upload(app_page, tmp_path):
+    page = app_page
+    choose(page, "preset", "ring8")
+    keyed_frame(page, "plane_chart")
+    page.get_by_role("tab", name="Your data").click()
+    canvas = page.locator(".st-key-draw_canvas_0 iframe")
+    canvas.wait_for(timeout=30_000)
+    box = canvas.bounding_box()
+    # A stroke across the canvas, then two clicks: points go back to Python on mouse-up.
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.03 * i), box["y"] + box["height"] * 0.5, steps=2)
+    page.mouse.up()
+    wait_for(
+        lambda: (
+            re.search(r"(\d+) points drawn", page.inner_text("body"))
+            and int(re.search(r"(\d+) points drawn", page.inner_text("body")).group(1)) >= 5
+        )
+    )
+    button(page, "use_drawn").click()
+    wait_for(lambda: "Training data: your" in page.inner_text("body"))
+    drawn = int(re.search(r"Training data: your (\d+) points", page.inner_text("body")).group(1))
+    assert drawn >= 5
+
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text("x,y\n1,2\nhello,3\n")
+    good.write_text("x,y\n" + "".join(f"{i % 7},{i // 7}\n" for i in range(49)))
+    page.locator(".st-key-csv_upload input[type=file]").set_input_files(str(bad))
+    wait_for(lambda: "is not two numbers" in page.inner_text("body"))
+    assert f"Training data: your {drawn} points" in page.inner_text("body")  # the old data is kept
+    page.locator(".st-key-csv_upload input[type=file]").set_input_files(str(good))
+    wait_for(lambda: "Training data: your 49 points" in page.inner_text("body"))
+    page.screenshot(path=str(SHOTS / "your-data.png"))
+    assert page.console_errors == []

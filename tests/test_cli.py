@@ -153,3 +153,40 @@ def test_figure1_passes_an_independent_check(tmp_path):
     assert found["b"]["d_vs_d_star"] < 0.08
     assert found["c"]["jsd"] < found["b"]["jsd"]
     assert found["d"]["jsd"] < 0.02 and found["d"]["d_vs_half"] < 0.1
+
+
+def test_train_ring8_logs_mode_metrics_and_samples_are_2d(tmp_path):
+    out = tmp_path / "ring8"
+    args = ["train", "--preset", "ring8", "--steps", "60", "--log-every", "30", "--out", str(out)]
+    assert main(args) == 0
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["g_updates"] for r in lines] == [30, 60]
+    assert lines[-1]["modes_total"] == 8 and 0 <= lines[-1]["modes_covered"] <= 8
+    assert 0.0 <= lines[-1]["high_quality"] <= 1.0
+    assert main(["sample", "--run", str(out), "--n", "2500", "--out", str(tmp_path / "s.npy")]) == 0
+    samples = np.load(tmp_path / "s.npy")
+    assert samples.shape == (2500, 2) and np.isfinite(samples).all()
+
+
+def test_train_on_a_csv_of_points(tmp_path):
+    data = tmp_path / "pts.csv"
+    data.write_text("x,y\n" + "".join(f"{np.cos(a):.4f},{np.sin(a):.4f}\n" for a in np.linspace(0, 6, 50)))
+    out = tmp_path / "mine"
+    assert main(["train", "--data", str(data), "--preset", "ring8", "--steps", "10", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["p_data"] == "custom" and len(config["points"]) == 50
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [("1,2,3\n", "3 columns"), ("x,y\n1,nan\n", "NaN"), (None, "No such file")],
+)
+def test_bad_csv_is_one_line_exit_2_and_writes_nothing(tmp_path, content, fragment):
+    data = tmp_path / "bad.csv"
+    if content is not None:
+        data.write_text(content)
+    out = tmp_path / "never"
+    result = run_cli("train", "--data", str(data), "--preset", "ring8", "--steps", "5", "--out", str(out))
+    assert result.returncode == 2
+    assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()

@@ -80,3 +80,36 @@ def test_each_session_has_its_own_trainer():
     a.button(key="iteration").click().run()
     assert counters(a) == (1, 1) and counters(b) == (0, 0)
     assert a.session_state["trainer"] is not b.session_state["trainer"]
+
+
+def test_2d_preset_shows_the_plane_and_mode_counts(app):
+    app.selectbox(key="preset").set_value("ring8").run()
+    assert not app.exception
+    spec = chart_spec(app, "plane_chart")
+    names = [trace.get("name") for trace in spec["data"]]
+    assert names[0] == "D(x)" and "real x ~ p_data" in names and "fake G(z)" in names
+    assert any(name.startswith("−∇ G loss") for name in names)
+    assert "modes</b> " in spec["layout"]["title"]["text"]
+    app.button(key="iteration").click().run()
+    assert counters(app) == (1, 1)
+    app.selectbox(key="bg2d").set_value("d_star").run()
+    assert chart_spec(app, "plane_chart")["data"][0]["name"] == "D*(x)"
+    app.slider(key="w_pack").set_value(3).run()  # the remedy: a rebuilt, packed D
+    assert app.session_state["trainer"].cfg.pack == 3 and counters(app) == (0, 0)
+
+
+def test_user_points_become_p_data():
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+    at.session_state["user_points"] = ((0.0, 0.0), (1.0, 1.0), (2.0, 0.0))
+    at.selectbox(key="w_p_data").set_value("custom").run()
+    assert not at.exception
+    cfg = at.session_state["trainer"].cfg
+    assert cfg.p_data == "custom" and len(cfg.points) == 3
+    assert chart_spec(at, "plane_chart")["data"][0]["name"] == "D(x)"
+
+
+def test_custom_without_points_says_what_to_do():
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+    at.selectbox(key="w_p_data").set_value("custom").run()
+    assert not at.exception
+    assert any("at least 2 points" in e.value for e in at.sidebar.error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ class Distribution1D:
     the figure1.json schema (DESIGN.md).
     """
 
+    dim: ClassVar[int] = 1
     name: str
     label: str
     kind: str

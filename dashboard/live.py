@@ -1,0 +1,91 @@
+"""What every live view shares: the play/step buttons, one frame of training, the metric curves."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.controls import ViewOptions, reset_trainer
+from dashboard.live_chart import live_chart
+from ganlab.config import ToyConfig
+from ganlab.plots import metrics_chart
+from ganlab.snapshot import Snapshot, take_snapshot
+from ganlab.snapshot2d import Snapshot2D
+from ganlab.train import Trainer
+
+TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
+METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
+HISTORY_MAX = 4000
+
+
+def _toggle_play() -> None:
+    st.session_state["running"] = not st.session_state["running"]
+
+
+def _single(what: str) -> None:
+    st.session_state["running"] = False
+    st.session_state["trainer"].advance(1, what)
+
+
+def buttons_ui(cfg: ToyConfig) -> None:
+    """Play/pause, one D step, one G step, one iteration, reset (callbacks, outside the fragment)."""
+    running = st.session_state["running"]
+    specs = [
+        (
+            "play",
+            ":material/pause: Pause" if running else ":material/play_arrow: Play",
+            _toggle_play,
+            (),
+            None,
+        ),
+        ("d_step", ":material/skip_next: D step", _single, ("d",), "One discriminator update (ascend V)"),
+        ("g_step", ":material/skip_next: G step", _single, ("g",), "One generator update"),
+        (
+            "iteration",
+            ":material/fast_forward: Iteration",
+            _single,
+            ("iteration",),
+            "k D updates, then one G update (Algorithm 1)",
+        ),
+        ("reset", ":material/restart_alt: Reset", reset_trainer, (cfg,), "New G and D from the seed"),
+    ]
+    for col, (key, label, callback, args, help_text) in zip(st.columns(len(specs)), specs):
+        col.button(
+            label,
+            key=key,
+            on_click=callback,
+            args=args,
+            help=help_text,
+            type="primary" if key == "play" else "secondary",
+            use_container_width=True,
+        )
+
+
+def play_frame(view: ViewOptions) -> tuple[Trainer, Snapshot | Snapshot2D]:
+    """Inside a fragment: train one frame's iterations if playing, then snapshot and log it."""
+    trainer = st.session_state["trainer"]
+    if st.session_state["running"] and not trainer.advance(view.steps_per_frame):
+        st.session_state["running"] = False
+        st.rerun()  # the whole page, so the timer stops and Play comes back
+    snap = take_snapshot(trainer)
+    history = st.session_state["history"]
+    if not history or (history[-1]["g_updates"], history[-1]["d_updates"]) != (
+        snap.g_updates,
+        snap.d_updates,
+    ):
+        history.append({"g_updates": snap.g_updates, "d_updates": snap.d_updates, **snap.metrics})
+        del history[:-HISTORY_MAX]
+    return trainer, snap
+
+
+def metrics_view(height: int = 460) -> None:
+    """Metric curves over training, redrawn every few seconds while playing (cheaper than every frame)."""
+
+    @st.fragment(run_every=METRICS_TICK_S if st.session_state["running"] else None)
+    def curves() -> None:
+        history = st.session_state["history"]
+        if len(history) < 2:
+            st.caption("Metric curves appear after a few updates: press Play or a step button.")
+            return
+        live_chart(metrics_chart(history[:: max(1, len(history) // 600)], height=height), key="metrics_chart")
+
+    curves()

@@ -1,0 +1,156 @@
+"""The 2D view: GAN Lab's pictures (samples, D on the plane, gradients, the manifold) with the
+paper's theory overlaid (D*, |D - D*|, JSD, V against C(G)) and mode-collapse counts; and the
+user's own data, drawn on a canvas or uploaded as CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.controls import ViewOptions
+from dashboard.live import TICK_S, metrics_view, play_frame
+from dashboard.live_chart import live_chart
+from ganlab.data.points import PointsError, read_points_csv
+from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS
+from ganlab.plots import plane_chart as build_plane_chart
+from ganlab.train import device_label
+
+LAYER_LABELS = {
+    "real": "real samples",
+    "fake": "fake samples",
+    "arrows": "G's gradient",
+    "manifold": "G manifold",
+}
+DRAW_BOX = (-2.0, 2.0, -2.0, 2.0)
+
+
+def status_title(trainer, m: dict) -> str:
+    """Counters and the theory's numbers, one line over the chart."""
+    modes = (
+        f"<b>modes</b> {m['modes_covered']}/{m['modes_total']} · high quality {m['high_quality']:.1%} · "
+        if "modes_covered" in m
+        else ""
+    )
+    return (
+        f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · {modes}"
+        f"{device_label(trainer.device)}<br>JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
+        f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
+    )
+
+
+def view_options_ui() -> tuple[str, list[str]]:
+    cols = st.columns([2, 3])
+    background = cols[0].selectbox("Background", list(BACKGROUNDS), format_func=BACKGROUNDS.get, key="bg2d")
+    layers = cols[1].pills(
+        "Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key="layers2d"
+    )
+    return background, list(layers or [])
+
+
+def live_view(view: ViewOptions) -> None:
+    """The plane, redrawn by a fragment on a timer while playing, beside the metric curves."""
+    background, layers = view_options_ui()
+    left, right = st.columns([3, 2])
+    with left:
+
+        @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
+        def frame() -> None:
+            trainer, snap = play_frame(view)
+            title = status_title(trainer, snap.metrics)
+            live_chart(build_plane_chart(snap, background, layers, title=title), key="plane_chart")
+
+        frame()
+    with right:
+        metrics_view(height=640)
+
+
+# -- the user's own data ------------------------------------------------------------------------
+def _use_points(points) -> None:
+    st.session_state["user_points"] = tuple(map(tuple, np.asarray(points, dtype=float).tolist()))
+    st.session_state["w_p_data"] = "custom"
+    st.session_state["running"] = False
+
+
+def _on_upload() -> None:
+    upload = st.session_state.get("csv_upload")
+    if upload is None:
+        return
+    try:
+        points = read_points_csv(upload.getvalue())
+    except PointsError as exc:
+        st.session_state["points_error"] = f"{upload.name}: {exc}. Your previous data is kept."
+        return
+    st.session_state.pop("points_error", None)
+    _use_points(points)
+
+
+def _use_drawn() -> None:
+    drawn = st.session_state.get("drawn_points") or []
+    if len(drawn) < 2:
+        st.session_state["points_error"] = "Draw at least 2 points first."
+        return
+    st.session_state.pop("points_error", None)
+    _use_points(drawn)
+
+
+def _clear_drawn() -> None:
+    st.session_state["drawn_points"] = []
+    st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
+
+
+def draw_canvas_figure(points: list) -> go.Figure:
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    fig = go.Figure(
+        go.Scatter(
+            x=pts[:, 0],
+            y=pts[:, 1],
+            mode="markers",
+            name="your points",
+            marker={"color": PLANE_COLORS["real"], "size": 6},
+        )
+    )
+    x0, x1, y0, y1 = DRAW_BOX
+    fig.update_layout(
+        template="none",
+        height=420,
+        dragmode=False,
+        margin={"l": 40, "r": 10, "t": 10, "b": 30},
+        xaxis={"range": [x0, x1], "fixedrange": True, "constrain": "domain"},
+        yaxis={"range": [y0, y1], "fixedrange": True, "scaleanchor": "x"},
+        showlegend=False,
+    )
+    return fig
+
+
+def your_data_view() -> None:
+    """Draw points with the mouse or upload a CSV of x,y; then train on them (p_data = custom)."""
+    st.markdown(
+        "Make your own p_data: **click or drag** on the canvas to add points, or **upload a CSV** "
+        "with two columns x,y (an optional header line; at most 5,000 points). Each point becomes a "
+        "narrow Gaussian (std 3 % of the data's extent), so p_data keeps an exact density."
+    )
+    if "points_error" in st.session_state:
+        st.error(st.session_state["points_error"], icon=":material/error:")
+    left, right = st.columns([3, 2])
+    with left:
+        drawn = st.session_state.setdefault("drawn_points", [])
+        value = live_chart(
+            draw_canvas_figure(drawn),
+            key=f"draw_canvas_{st.session_state.get('canvas_version', 0)}",
+            draw=list(drawn),
+        )
+        if value is not None and value != drawn:
+            st.session_state["drawn_points"] = drawn = value
+        st.caption(f"{len(drawn)} points drawn")
+    with right:
+        st.button(":material/check: Train on the drawn points", key="use_drawn", on_click=_use_drawn)
+        st.button(":material/delete: Clear the canvas", key="clear_drawn", on_click=_clear_drawn)
+        st.file_uploader(
+            "…or upload a CSV of x,y", type=["csv", "txt"], key="csv_upload", on_change=_on_upload
+        )
+        current = st.session_state.get("user_points")
+        if current:
+            st.success(
+                f"Training data: your {len(current)} points (p_data = custom).", icon=":material/check:"
+            )
