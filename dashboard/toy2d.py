@@ -99,26 +99,45 @@ def _clear_drawn() -> None:
     st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
 
 
-def draw_canvas_figure(points: list) -> go.Figure:
+def draw_canvas_figure(points: list, current: tuple = ()) -> go.Figure:
+    """The drawing canvas: drawn points first (the trace the component extends), then the
+    data currently trained on, faint."""
     pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    now = np.asarray(current, dtype=np.float32).reshape(-1, 2)
     fig = go.Figure(
-        go.Scatter(
-            x=pts[:, 0],
-            y=pts[:, 1],
-            mode="markers",
-            name="your points",
-            marker={"color": PLANE_COLORS["real"], "size": 6},
-        )
+        [
+            go.Scatter(
+                x=pts[:, 0],
+                y=pts[:, 1],
+                mode="markers",
+                name="drawn",
+                marker={"color": PLANE_COLORS["real"], "size": 7},
+            ),
+            go.Scatter(
+                x=now[:, 0],
+                y=now[:, 1],
+                mode="markers",
+                name="training data now",
+                marker={"color": "rgba(120,120,120,0.35)", "size": 5},
+                hoverinfo="skip",
+            ),
+        ]
     )
     x0, x1, y0, y1 = DRAW_BOX
+    if len(now):  # widen the canvas to show the data trained on now
+        (lx, ly), (hx, hy) = now.min(0), now.max(0)
+        pad = 0.1 * max(hx - lx, hy - ly, 1.0)
+        x0, x1, y0, y1 = min(x0, lx - pad), max(x1, hx + pad), min(y0, ly - pad), max(y1, hy + pad)
     fig.update_layout(
         template="none",
         height=420,
         dragmode=False,
         margin={"l": 40, "r": 10, "t": 10, "b": 30},
-        xaxis={"range": [x0, x1], "fixedrange": True, "constrain": "domain"},
-        yaxis={"range": [y0, y1], "fixedrange": True, "scaleanchor": "x"},
-        showlegend=False,
+        paper_bgcolor="white",
+        plot_bgcolor="#fbfbfb",
+        xaxis={"range": [x0, x1], "fixedrange": True, "constrain": "domain", "gridcolor": "#e5e5e5"},
+        yaxis={"range": [y0, y1], "fixedrange": True, "scaleanchor": "x", "gridcolor": "#e5e5e5"},
+        legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
     )
     return fig
 
@@ -136,7 +155,7 @@ def your_data_view() -> None:
     with left:
         drawn = st.session_state.setdefault("drawn_points", [])
         value = live_chart(
-            draw_canvas_figure(drawn),
+            draw_canvas_figure(drawn, st.session_state.get("user_points", ())),
             key=f"draw_canvas_{st.session_state.get('canvas_version', 0)}",
             draw=list(drawn),
         )

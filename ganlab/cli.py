@@ -1,4 +1,4 @@
-"""`ganlab train | sample | figure1 | bench | dashboard`. Bad input: one line, exit code 2."""
+"""`ganlab train | sample | plot | figure1 | bench | dashboard`. Bad input: one line, exit code 2."""
 
 from __future__ import annotations
 
@@ -146,6 +146,30 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
+    from ganlab.render2d import render_planes
+    from ganlab.snapshot2d import take_snapshot_2d
+
+    if not args.out.endswith((".png", ".svg")):
+        raise UsageError(f"--out must name a .png or .svg file, got {args.out!r}")
+    panels = []
+    for i, run in enumerate(map(Path, args.run)):
+        if not run.is_dir():
+            raise UsageError(f"--run {run} is not a directory (expected the --out of `ganlab train`)")
+        try:
+            trainer = load_trainer(run, device=args.device)
+        except (CheckpointError, RuntimeError) as exc:
+            raise UsageError(str(exc)) from None
+        if trainer.cfg.data_dim != 2:
+            raise UsageError(f"--run {run} is a 1D run; `ganlab plot` draws 2D runs (see `ganlab figure1`)")
+        label = args.label[i] if args.label and i < len(args.label) else run.name
+        panels.append((label, take_snapshot_2d(trainer)))
+    atomic_write(Path(args.out), render_planes(panels, fmt=args.out.rsplit(".", 1)[1]))
+    sys.stderr.write(f"wrote {args.out}: {len(panels)} panel(s)\n")
+    return 0
+
+
 def cmd_figure1(args: argparse.Namespace) -> int:
     from ganlab.figure1 import run_figure1, write_figure1
 
@@ -205,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{train,sample,figure1,bench,dashboard}"
+        dest="command", required=True, metavar="{train,sample,plot,figure1,bench,dashboard}"
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -230,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
     p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("plot", help="draw 2D runs side by side (D, samples, gradients, manifold) as PNG/SVG")
+    p.add_argument("--run", required=True, action="append", help="a 2D run directory (repeatable)")
+    p.add_argument("--label", action="append", help="a title per --run, in order (default: its name)")
+    p.add_argument("--out", required=True, help="output .png or .svg file")
+    p.add_argument("--device", choices=devices)
+    p.set_defaults(handler=cmd_plot)
 
     p = sub.add_parser("figure1", help="reproduce the paper's Figure 1 from one real training run")
     p.add_argument("--out", required=True, help="directory for figure1.png and figure1.json")

@@ -135,7 +135,7 @@ def counters(page) -> tuple[int, int]:
     raise AssertionError("the live chart shows no counters")
 
 
-def wait_for(predicate, timeout=15.0):
+def wait_for(predicate, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         value = predicate()
@@ -268,5 +268,7 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     assert f"Training data: your {drawn} points" in page.inner_text("body")  # the old data is kept
     page.locator(".st-key-csv_upload input[type=file]").set_input_files(str(good))
     wait_for(lambda: "Training data: your 49 points" in page.inner_text("body"))
+    keyed_frame(page, "draw_canvas_0")
+    time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "your-data.png"))
     assert page.console_errors == []
