@@ -37,6 +37,7 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048]
 WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
+EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,25 @@ def _snap_to(options: list, value):
 
 def _load_preset_into_widgets() -> None:
     cfg = PRESETS[st.session_state["preset"]].config
-    for name in ("p_data", "k", "latent_dim", "depth", "g_loss", "optimizer", "noise", "seed", "pack"):
+    for name in (
+        "p_data",
+        "k",
+        "latent_dim",
+        "depth",
+        "g_loss",
+        "optimizer",
+        "noise",
+        "seed",
+        "pack",
+        "maxout",
+    ):
         st.session_state[f"w_{name}"] = getattr(cfg, name)
     st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
     st.session_state["w_lr_g"] = _snap_to(LEARNING_RATES, cfg.lr_g)
     st.session_state["w_batch_size"] = _snap_to(BATCH_SIZES, cfg.batch_size)
     st.session_state["w_hidden"] = _snap_to(WIDTHS, cfg.hidden)
     st.session_state["w_momentum"] = cfg.momentum
+    st.session_state["w_ema"] = _snap_to(EMA_CHOICES, cfg.ema)
 
 
 def init_state() -> None:
@@ -143,6 +156,22 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         key="w_pack",
         help="A remedy for mode collapse (Lin et al. 2018): D judges packs of samples, all real or all "
         "fake, so a generator that repeats itself is easy to catch. 1 = a plain GAN.",
+    )
+    sb.slider(
+        "Maxout pieces in D's units",
+        1,
+        8,
+        key="w_maxout",
+        help="1: LeakyReLU units. More: maxout units (the paper's discriminators), each the max of "
+        "that many linear pieces, which draw sharper boundaries.",
+    )
+    sb.select_slider(
+        "Average of G's weights (EMA)",
+        EMA_CHOICES,
+        key="w_ema",
+        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        help="Pictures, metrics and samples from an exponential moving average of G's weights, which "
+        "smooths out the oscillation of the game. Training itself is unchanged.",
     )
     sb.number_input("Seed", 0, 2**31 - 1, step=1, key="w_seed")
     sb.slider(

@@ -35,6 +35,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
     "pack": (1, 8),
     "ema": (0.0, 0.9999),
+    "maxout": (1, 8),
 }
 MAX_POINTS = 5000  # user data (p_data = "custom"): at most this many points
 
@@ -75,6 +76,7 @@ class ToyConfig:
     device: str = "auto"  # "auto" picks CUDA when available
     pack: int = 1  # PacGAN packing: D judges `pack` samples at once (1 = a plain GAN)
     ema: float = 0.0  # > 0: show and sample an exponential moving average of G's weights
+    maxout: int = 1  # > 1: D's hidden units are maxout units of this many pieces (else LeakyReLU)
     points: tuple[tuple[float, float], ...] = ()  # p_data = "custom": the user's 2D points
 
     def __post_init__(self) -> None:

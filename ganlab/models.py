@@ -6,7 +6,7 @@ from torch import nn
 
 from ganlab.config import ToyConfig
 
-__all__ = ["Generator", "Discriminator", "mlp"]
+__all__ = ["Generator", "Discriminator", "Maxout", "mlp"]
 
 
 def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Module]) -> nn.Sequential:
@@ -18,6 +18,19 @@ def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Modu
         width = hidden
     layers.append(nn.Linear(width, n_out))
     return nn.Sequential(*layers)
+
+
+class Maxout(nn.Module):
+    """A maxout layer (Goodfellow et al. 2013, the paper's discriminator): each of ``n_out``
+    units is the max over ``pieces`` linear functions of the input."""
+
+    def __init__(self, n_in: int, n_out: int, pieces: int) -> None:
+        super().__init__()
+        self.n_out, self.pieces = n_out, pieces
+        self.linear = nn.Linear(n_in, n_out * pieces)
+
+    def forward(self, x):
+        return self.linear(x).view(*x.shape[:-1], self.n_out, self.pieces).amax(-1)
 
 
 class Generator(nn.Module):
@@ -39,7 +52,13 @@ class Discriminator(nn.Module):
 
     def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
-        self.net = mlp(cfg.data_dim * cfg.pack, 1, cfg.hidden, cfg.depth, lambda: nn.LeakyReLU(0.2))
+        n_in = cfg.data_dim * cfg.pack
+        if cfg.maxout > 1:  # maxout hidden units, as in the paper's discriminators
+            widths = [n_in] + [cfg.hidden] * cfg.depth
+            layers: list[nn.Module] = [Maxout(a, b, cfg.maxout) for a, b in zip(widths, widths[1:])]
+            self.net = nn.Sequential(*layers, nn.Linear(cfg.hidden, 1))
+        else:
+            self.net = mlp(n_in, 1, cfg.hidden, cfg.depth, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x):
         return self.net(x)
