@@ -71,6 +71,8 @@ def _load_preset_into_widgets() -> None:
         "seed",
         "pack",
         "maxout",
+        "g_activation",
+        "decay_steps",
     ):
         st.session_state[f"w_{name}"] = getattr(cfg, name)
     st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
@@ -157,6 +159,14 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         help="A remedy for mode collapse (Lin et al. 2018): D judges packs of samples, all real or all "
         "fake, so a generator that repeats itself is easy to catch. 1 = a plain GAN.",
     )
+    sb.radio(
+        "G's hidden units",
+        CHOICES["g_activation"],
+        key="w_g_activation",
+        horizontal=True,
+        format_func={"silu": "SiLU", "relu": "ReLU", "leaky_relu": "LeakyReLU"}.get,
+        help="SiLU is smooth (so is p_g); ReLU's kinks let G jump between separated modes.",
+    )
     sb.slider(
         "Maxout pieces in D's units",
         1,
@@ -172,6 +182,15 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         format_func=lambda v: "off" if v == 0 else f"{v:g}",
         help="Pictures, metrics and samples from an exponential moving average of G's weights, which "
         "smooths out the oscillation of the game. Training itself is unchanged.",
+    )
+    sb.number_input(
+        "Learning-rate decay over (iterations)",
+        0,
+        1_000_000,
+        step=1000,
+        key="w_decay_steps",
+        help="0: constant learning rates. Otherwise both fall linearly to 2 % over this many "
+        "iterations and stay there, so the game settles.",
     )
     sb.number_input("Seed", 0, 2**31 - 1, step=1, key="w_seed")
     sb.slider(

@@ -36,6 +36,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "pack": (1, 8),
     "ema": (0.0, 0.9999),
     "maxout": (1, 8),
+    "decay_steps": (0, 10_000_000),
 }
 MAX_POINTS = 5000  # user data (p_data = "custom"): at most this many points
 
@@ -49,6 +50,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "optimizer": ("adam", "sgd"),
     "g_loss": ("non-saturating", "minimax"),
     "device": ("auto", "cpu", "cuda"),
+    "g_activation": ("silu", "relu", "leaky_relu"),
 }
 
 
@@ -77,6 +79,8 @@ class ToyConfig:
     pack: int = 1  # PacGAN packing: D judges `pack` samples at once (1 = a plain GAN)
     ema: float = 0.0  # > 0: show and sample an exponential moving average of G's weights
     maxout: int = 1  # > 1: D's hidden units are maxout units of this many pieces (else LeakyReLU)
+    decay_steps: int = 0  # > 0: both learning rates fall linearly to 2 % over this many iterations
+    g_activation: str = "silu"  # G's hidden units: smooth SiLU (a smooth p_g in 1D) or ReLU's sharp kinks
     points: tuple[tuple[float, float], ...] = ()  # p_data = "custom": the user's 2D points
 
     def __post_init__(self) -> None:

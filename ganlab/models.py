@@ -33,13 +33,18 @@ class Maxout(nn.Module):
         return self.linear(x).view(*x.shape[:-1], self.n_out, self.pieces).amax(-1)
 
 
+G_ACTIVATIONS = {"silu": nn.SiLU, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
+
+
 class Generator(nn.Module):
-    """G: z (batch, latent_dim) -> x (batch, data_dim). SiLU keeps G smooth (so is p_g)
-    without tanh's saturation, which piles p_g up at the ends of a uniform z."""
+    """G: z (batch, latent_dim) -> x (batch, data_dim). SiLU (the default) keeps G smooth, and
+    so p_g, without tanh's saturation, which piles p_g up at the ends of a uniform z; ReLU's
+    kinks let G jump between separated modes more sharply."""
 
     def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
-        self.net = mlp(cfg.latent_dim, cfg.data_dim, cfg.hidden, cfg.depth, nn.SiLU)
+        activation = G_ACTIVATIONS[cfg.g_activation]
+        self.net = mlp(cfg.latent_dim, cfg.data_dim, cfg.hidden, cfg.depth, activation)
 
     def forward(self, z):
         return self.net(z)

@@ -17,9 +17,12 @@ from ganlab.models import Discriminator, Generator
 __all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
 
 # Settings a running trainer takes without losing its models.
-LIVE_FIELDS = frozenset({"p_data", "points", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss", "ema"})
+LIVE_FIELDS = frozenset(
+    {"p_data", "points", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss", "ema", "decay_steps"}
+)
 # Settings that only need fresh optimisers; everything else rebuilds the models.
 OPTIMIZER_FIELDS = frozenset({"optimizer"})
+LR_FLOOR = 0.02  # with decay_steps, learning rates fall to this fraction and stay there
 N_FIXED = 4096  # fixed noise vectors for snapshots, so pictures move smoothly between frames
 
 
@@ -115,7 +118,7 @@ class Trainer:
                 return f"new {cfg.optimizer} optimisers; models kept"
             for opt, lr in ((self.opt_d, cfg.lr_d), (self.opt_g, cfg.lr_g)):
                 for group in opt.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * self.lr_factor()
                     if "betas" in group:
                         group["betas"] = (cfg.momentum, group["betas"][1])
                     elif "momentum" in group:
@@ -166,8 +169,19 @@ class Trainer:
         p = self.cfg.pack
         return torch.sigmoid(self.D(x[: len(x) // p * p].reshape(-1, p * x.shape[1]))).mean()
 
+    def lr_factor(self) -> float:
+        """The learning-rate multiplier now: 1, or falling linearly to LR_FLOOR over decay_steps."""
+        if not self.cfg.decay_steps:
+            return 1.0
+        return max(LR_FLOOR, 1.0 - (1.0 - LR_FLOOR) * self.g_updates / self.cfg.decay_steps)
+
     def step(self) -> None:
         """One training iteration: k D updates on fresh minibatches, then one G update."""
+        if self.cfg.decay_steps:
+            f = self.lr_factor()
+            for opt, lr in ((self.opt_d, self.cfg.lr_d), (self.opt_g, self.cfg.lr_g)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * f
         for _ in range(self.cfg.k):
             self.d_step()
         self.g_step()
