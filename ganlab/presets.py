@@ -50,21 +50,51 @@ PRESETS: dict[str, Preset] = {
         # -- 2D: the mode benchmarks of VEEGAN and PacGAN, and what they teach ----------------
         Preset(
             "ring8",
-            ToyConfig(p_data="ring8", latent_dim=2, hidden=128, depth=3, lr_d=1e-3, lr_g=1e-3, ema=0.999),
-            8000,
-            "Our best recipe for the ring of 8 Gaussians (std 0.01).",
+            ToyConfig(
+                p_data="ring8",
+                latent_dim=2,
+                hidden=128,
+                depth=3,
+                batch_size=512,
+                lr_d=1e-3,
+                lr_g=1e-3,
+                g_activation="relu",
+                ema=0.999,
+                decay_steps=10_000,
+            ),
+            10_000,
+            "Our best recipe for the ring of 8 Gaussians (std 0.01): a ReLU generator (its kinks let "
+            "G jump between modes), batch 512, learning rates decaying to 2 % over 10,000 iterations, "
+            "and pictures from an average of G's weights (EMA 0.999). All 8 modes, ~98 % high quality.",
         ),
         Preset(
             "grid25",
-            ToyConfig(p_data="grid25", latent_dim=2, hidden=128, depth=3, lr_d=1e-3, lr_g=1e-3, ema=0.999),
-            8000,
-            "Our best recipe for the 5 x 5 grid of Gaussians (std 0.05).",
+            ToyConfig(
+                p_data="grid25",
+                latent_dim=2,
+                hidden=128,
+                depth=4,
+                batch_size=512,
+                lr_d=1e-3,
+                lr_g=1e-3,
+                g_activation="relu",
+                ema=0.999,
+                decay_steps=15_000,
+            ),
+            15_000,
+            "Our best recipe for the 5 x 5 grid of Gaussians (std 0.05): as ring8's, one layer deeper "
+            "and 15,000 iterations. All 25 modes, ~98 % high quality.",
         ),
         Preset(
             "ring8-collapse",
-            ToyConfig(p_data="ring8", latent_dim=2, hidden=64, depth=2, lr_d=5e-3, lr_g=5e-3, batch_size=64),
-            3000,
-            "Mode collapse: G piles onto a few modes of the ring.",
+            ToyConfig(
+                p_data="ring8", latent_dim=2, hidden=128, depth=3, noise="uniform", k=2, lr_d=1e-3, lr_g=5e-4
+            ),
+            4000,
+            "Mode collapse: D takes 2 steps per G step at twice G's learning rate, so it sharply "
+            "rejects wherever G's samples are now; G's whole output then chases whichever mode D "
+            "currently rates most real, and ends on 1 to 4 of the 8. The remedy: set PacGAN packing "
+            "to 4 (D judges 4 samples at once and sees the lack of variety).",
         ),
         Preset(
             "ring8-saturating",
@@ -78,7 +108,10 @@ PRESETS: dict[str, Preset] = {
             "ring8-strong-d",
             ToyConfig(p_data="ring8", latent_dim=2, hidden=128, depth=3, k=10, lr_d=1e-2, lr_g=1e-4),
             2000,
-            "D too strong: k = 10 D steps at a high learning rate per slow G step.",
+            "D too strong: k = 10 D steps at learning rate 0.01 per G step at 0.0001. D separates "
+            "real from fake almost perfectly (mean D(real) near 1, D(fake) near 0, V near its maximum "
+            "0), the JSD stays near log 2, and G's samples lurch on huge, erratic gradients instead of "
+            "settling. Balance them: ring8 uses k = 1 and equal rates.",
         ),
     ]
 }

@@ -180,3 +180,41 @@ def test_bad_csv_gives_one_clear_line(text, fragment):
 
 def test_csv_with_header_and_blank_lines():
     assert read_points_csv(b"x,y\n\n0.5, 1\n-2,3e-1\n").tolist() == [[0.5, 1.0], [-2.0, 0.3]]
+
+
+def _run(name: str, iterations: int, every: int = 50) -> tuple[Trainer, list[dict]]:
+    from ganlab.presets import get_preset
+
+    trainer, logs = Trainer(get_preset(name).config), []
+    for _ in range(iterations // every):
+        trainer.advance(every)
+        logs.append(take_snapshot_2d(trainer).metrics)
+    return trainer, logs
+
+
+def test_saturating_preset_starves_the_minimax_gradient():
+    """Section 3 of the paper: once D rejects the fakes, log(1 - D(G(z))) gives G almost no
+    gradient, while -log D(G(z)) at the same point still does."""
+    trainer, logs = _run("ring8-saturating", 300, every=300)
+    assert logs[-1]["mean_d_fake"] < 0.1
+    fake = trainer.G_eval(trainer.fixed_z[:512]).detach()
+    minimax = gradient_field(trainer, fake).norm(dim=1).mean()
+    trainer.cfg = trainer.cfg.replace(g_loss="non-saturating")
+    non_saturating = gradient_field(trainer, fake).norm(dim=1).mean()
+    assert minimax < 0.2 * non_saturating
+
+
+def test_strong_d_preset_wins_the_game():
+    _, logs = _run("ring8-strong-d", 300)
+    assert np.median([m["mean_d_real"] - m["mean_d_fake"] for m in logs]) > 0.6
+    assert np.median([m["jsd"] for m in logs]) > 0.5  # G stays far from p_data
+    assert np.median([m["v"] for m in logs]) > -0.8  # V well above C(G*) = -log 4: D is winning
+
+
+def test_every_preset_is_valid_and_trains():
+    from ganlab.presets import PRESETS
+
+    for preset in PRESETS.values():
+        trainer = Trainer(preset.config)
+        assert trainer.advance(2), preset.name
+        assert preset.about and preset.steps > 0
