@@ -265,7 +265,7 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     good.write_text("x,y\n" + "".join(f"{i % 7},{i // 7}\n" for i in range(49)))
     page.locator(".st-key-csv_upload input[type=file]").set_input_files(str(bad))
     wait_for(lambda: "is not two numbers" in page.inner_text("body"))
-    assert f"Training data: your {drawn} points" in page.inner_text("body")  # the old data is kept
+    wait_for(lambda: f"Training data: your {drawn} points" in page.inner_text("body"))  # the old data is kept
     page.locator(".st-key-csv_upload input[type=file]").set_input_files(str(good))
     wait_for(lambda: "Training data: your 49 points" in page.inner_text("body"))
     keyed_frame(page, "draw_canvas_0")
