@@ -38,6 +38,8 @@ WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
 EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
+INSTANCE_NOISE_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
+R1_CHOICES = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def _load_preset_into_widgets() -> None:
         "maxout",
         "g_activation",
         "decay_steps",
+        "instance_noise_steps",
     ):
         st.session_state[f"w_{name}"] = getattr(cfg, name)
     st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
@@ -81,6 +84,8 @@ def _load_preset_into_widgets() -> None:
     st.session_state["w_hidden"] = _snap_to(WIDTHS, cfg.hidden)
     st.session_state["w_momentum"] = cfg.momentum
     st.session_state["w_ema"] = _snap_to(EMA_CHOICES, cfg.ema)
+    st.session_state["w_instance_noise"] = _snap_to(INSTANCE_NOISE_CHOICES, cfg.instance_noise)
+    st.session_state["w_r1"] = _snap_to(R1_CHOICES, cfg.r1)
 
 
 def init_state() -> None:
@@ -158,6 +163,33 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         key="w_pack",
         help="A remedy for mode collapse (Lin et al. 2018): D judges packs of samples, all real or all "
         "fake, so a generator that repeats itself is easy to catch. 1 = a plain GAN.",
+    )
+    sb.select_slider(
+        "Instance noise σ on D's inputs",
+        INSTANCE_NOISE_CHOICES,
+        key="w_instance_noise",
+        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        help="Another remedy (Sønderby et al. 2016): Gaussian noise of this std is added to every "
+        "sample D sees, real and fake. The blurred distributions overlap, so G is pulled towards "
+        "modes it has not reached yet. While it is on, D approximates the optimum for the blurred "
+        "densities, not D*.",
+    )
+    sb.number_input(
+        "Instance noise fades out over (iterations)",
+        0,
+        1_000_000,
+        step=1000,
+        key="w_instance_noise_steps",
+        help="0: constant noise. Otherwise σ falls linearly to 0 over this many iterations.",
+    )
+    sb.select_slider(
+        "R1 penalty γ on D",
+        R1_CHOICES,
+        key="w_r1",
+        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        help="Mescheder et al. 2018: D's loss gains (γ/2)·|∇ₓD(x)|² at real samples, so D cannot "
+        "build steep walls around the modes and the game settles instead of circling; it keeps G "
+        "spread over all of grid25's modes. Costs a second backward pass per D step.",
     )
     sb.radio(
         "G's hidden units",

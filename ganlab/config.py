@@ -37,6 +37,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "ema": (0.0, 0.9999),
     "maxout": (1, 8),
     "decay_steps": (0, 10_000_000),
+    "instance_noise": (0.0, 5.0),
+    "instance_noise_steps": (0, 10_000_000),
+    "r1": (0.0, 100.0),
 }
 MAX_POINTS = 5000  # user data (p_data = "custom"): at most this many points
 
@@ -80,6 +83,9 @@ class ToyConfig:
     ema: float = 0.0  # > 0: show and sample an exponential moving average of G's weights
     maxout: int = 1  # > 1: D's hidden units are maxout units of this many pieces (else LeakyReLU)
     decay_steps: int = 0  # > 0: both learning rates fall linearly to 2 % over this many iterations
+    instance_noise: float = 0.0  # std of Gaussian noise added to every input of D, real and fake
+    instance_noise_steps: int = 0  # > 0: that std falls linearly to 0 over this many iterations
+    r1: float = 0.0  # > 0: D's loss gains (r1 / 2) E_real |grad_x D|^2 (Mescheder et al. 2018)
     g_activation: str = "silu"  # G's hidden units: smooth SiLU (a smooth p_g in 1D) or ReLU's sharp kinks
     points: tuple[tuple[float, float], ...] = ()  # p_data = "custom": the user's 2D points
 

@@ -19,6 +19,7 @@ __all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
 # Settings a running trainer takes without losing its models.
 LIVE_FIELDS = frozenset(
     {"p_data", "points", "batch_size", "k", "lr_d", "lr_g", "momentum", "g_loss", "ema", "decay_steps"}
+    | {"instance_noise", "instance_noise_steps", "r1"}
 )
 # Settings that only need fresh optimisers; everything else rebuilds the models.
 OPTIMIZER_FIELDS = frozenset({"optimizer"})
@@ -79,9 +80,19 @@ class Trainer:
         return make(self.D.parameters(), cfg.lr_d), make(self.G.parameters(), cfg.lr_g)
 
     def _ema_copy(self) -> torch.nn.Module | None:
+        self.ema_updates = 0
         if not self.cfg.ema:
             return None
         return copy.deepcopy(self.G).requires_grad_(False)
+
+    def ema_beta(self) -> float:
+        """This update's averaging weight: ``ema``, warmed up as min(ema, (1 + n) / (10 + n)).
+
+        Without the warm-up the average would sit near G's random start for ~1 / (1 - ema)
+        updates (1,000 at 0.999), and the pictures would look frozen at the start of a run.
+        """
+        n = self.ema_updates
+        return min(self.cfg.ema, (1 + n) / (10 + n))
 
     @property
     def G_eval(self) -> torch.nn.Module:
@@ -131,31 +142,38 @@ class Trainer:
     def d_step(self) -> None:
         """One D update: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))]."""
         m, n = self.cfg.batch_size, self.cfg.batch_size * self.cfg.pack
-        x = self.dist.sample(n, self.rng, self.device).view(m, -1)  # (m, pack * data_dim) from p_data
+        x = self._blur(self.dist.sample(n, self.rng, self.device)).view(m, -1)  # (m, pack * data_dim)
         with torch.no_grad():
-            fake = self.G(self._noise(n, self.rng)).view(m, -1)  # G is fixed here
+            fake = self._blur(self.G(self._noise(n, self.rng))).view(m, -1)  # G is fixed here
+        gamma = self.cfg.r1
+        x.requires_grad_(gamma > 0)
         logits = self.D(torch.cat([x, fake]))  # one pass over real and fake: (2m, 1)
         loss = d_loss(logits[:m], logits[m:])
+        total = loss
+        if gamma:  # R1: penalise D's slope at real data, so D cannot rise steeply around the modes
+            (grad,) = torch.autograd.grad(logits[:m].sum(), x, create_graph=True)
+            total = loss + gamma / 2 * grad.pow(2).sum(1).mean()
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         self.opt_d.step()
-        self.loss_d = loss.detach()
+        self.loss_d = loss.detach()  # the GAN loss alone, comparable with and without R1
         self.d_updates += 1
 
     def g_step(self) -> None:
         """One G update: descend log(1 - D(G(z))), or -log D(G(z)) when non-saturating."""
         self.D.requires_grad_(False)  # D is fixed: no gradients for its weights
         m = self.cfg.batch_size
-        fake = self.G(self._noise(m * self.cfg.pack, self.rng)).view(m, -1)  # (m, pack * data_dim)
+        fake = self._blur(self.G(self._noise(m * self.cfg.pack, self.rng))).view(m, -1)  # (m, pack * dim)
         loss = g_loss(self.D(fake), self.cfg.g_loss)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
-        if self.G_ema is not None:  # G_ema <- ema * G_ema + (1 - ema) * G
+        if self.G_ema is not None:  # G_ema <- beta * G_ema + (1 - beta) * G
             with torch.no_grad():
                 torch._foreach_lerp_(
-                    list(self.G_ema.parameters()), list(self.G.parameters()), 1 - self.cfg.ema
+                    list(self.G_ema.parameters()), list(self.G.parameters()), 1 - self.ema_beta()
                 )
+            self.ema_updates += 1
         self.D.requires_grad_(True)
         self.loss_g = loss.detach()
         self.g_updates += 1
@@ -168,6 +186,20 @@ class Trainer:
         """Mean D over samples x (n, data_dim), packed `pack` at a time as D sees them."""
         p = self.cfg.pack
         return torch.sigmoid(self.D(x[: len(x) // p * p].reshape(-1, p * x.shape[1]))).mean()
+
+    def instance_sigma(self) -> float:
+        """The std of the instance noise on D's inputs now (0 when off)."""
+        sigma, steps = self.cfg.instance_noise, self.cfg.instance_noise_steps
+        return sigma * max(0.0, 1.0 - self.g_updates / steps) if steps else sigma
+
+    def _blur(self, x: torch.Tensor) -> torch.Tensor:
+        """x plus instance noise (Sønderby et al. 2016): D then compares p_data and p_g, each
+        blurred by the same Gaussian, whose supports overlap, so G gets a gradient towards
+        modes it has never visited. Annealed to 0, the game becomes the paper's again."""
+        sigma = self.instance_sigma()
+        if not sigma:
+            return x
+        return x + sigma * torch.randn(x.shape, generator=self.rng, device=self.device)
 
     def lr_factor(self) -> float:
         """The learning-rate multiplier now: 1, or falling linearly to LR_FLOOR over decay_steps."""
@@ -237,6 +269,7 @@ class Trainer:
             "rng": self.rng.get_state(),
             "d_updates": self.d_updates,
             "g_updates": self.g_updates,
+            "ema_updates": self.ema_updates,
             "loss_d": self.loss_d.clone(),
             "loss_g": self.loss_g.clone(),
         }
@@ -253,4 +286,5 @@ class Trainer:
         with contextlib.suppress(KeyError, RuntimeError, TypeError, ValueError):
             self.rng.set_state(state["rng"])
         self.d_updates, self.g_updates = state["d_updates"], state["g_updates"]
+        self.ema_updates = state.get("ema_updates", self.g_updates)
         self.loss_d, self.loss_g = state["loss_d"], state["loss_g"]

@@ -113,3 +113,14 @@ def test_custom_without_points_says_what_to_do():
     at.selectbox(key="w_p_data").set_value("custom").run()
     assert not at.exception
     assert any("at least 2 points" in e.value for e in at.sidebar.error)
+
+
+def test_grid25_preset_loads_r1_and_instance_noise_applies_live(app):
+    app.selectbox(key="preset").set_value("grid25").run()
+    assert not app.exception and app.session_state["trainer"].cfg.r1 == 1.0
+    app.button(key="iteration").click().run()
+    app.select_slider(key="w_instance_noise").set_value(0.3).run()
+    trainer = app.session_state["trainer"]
+    assert trainer.cfg.instance_noise == 0.3 and counters(app) == (1, 1)  # live: models kept
+    title = chart_spec(app, "plane_chart")["layout"]["title"]["text"]
+    assert "instance noise σ 0.30" in title and "R1 γ 1" in title

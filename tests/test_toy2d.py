@@ -142,6 +142,39 @@ def test_ema_generator_is_what_the_pictures_show():
     assert not torch.equal(w, w_ema)
 
 
+def test_ema_warms_up_so_the_average_follows_g_at_the_start():
+    trainer = Trainer(ToyConfig(p_data="ring8", ema=0.999, hidden=16))
+    w0 = trainer.G.net[0].weight.detach().clone()
+    trainer.step()
+    w1 = trainer.G.net[0].weight.detach()
+    # first update: beta = (1 + 0) / (10 + 0) = 0.1, not 0.999
+    torch.testing.assert_close(trainer.G_ema.net[0].weight, w0 + 0.9 * (w1 - w0))
+    trainer.ema_updates = 100_000
+    assert trainer.ema_beta() == 0.999
+
+
+def test_instance_noise_blurs_d_inputs_and_fades_out():
+    trainer = Trainer(ToyConfig(p_data="ring8", hidden=16, instance_noise=0.5, instance_noise_steps=10))
+    blurred = trainer._blur(torch.zeros(20_000, 2))
+    assert abs(float(blurred.std()) - 0.5) < 0.01
+    assert trainer.advance(5) and trainer.instance_sigma() == 0.25
+    assert trainer.advance(5) and trainer.instance_sigma() == 0.0
+    assert torch.equal(trainer._blur(torch.zeros(3, 2)), torch.zeros(3, 2))
+    assert trainer.apply(trainer.cfg.replace(instance_noise=0.1)).startswith("applied live")
+
+
+def test_r1_penalty_flattens_d_at_the_real_data():
+    def slope_at_real(r1: float) -> float:
+        trainer = Trainer(ToyConfig(p_data="ring8", hidden=32, lr_d=1e-2, r1=r1))
+        assert trainer.advance(100, "d")  # D alone against a fixed G
+        x = trainer.fixed_x[:1000].clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(trainer.d_logit(x).sum(), x)
+        return float(grad.norm(dim=1).mean())
+
+    plain, penalised = slope_at_real(0.0), slope_at_real(10.0)
+    assert penalised < 0.5 * plain, (plain, penalised)
+
+
 def test_switching_between_1d_and_2d_rebuilds():
     trainer = Trainer(ToyConfig())
     trainer.advance(2)
