@@ -95,8 +95,10 @@ PRESETS: dict[str, Preset] = {
             8000,
             "Mode collapse: D takes 3 steps per G step at twice G's learning rate, so it sharply "
             "rejects wherever G's samples are now; G's whole output then chases whichever mode D "
-            "currently rates most real, and ends on 1 to 4 of the 8. The remedy: set PacGAN packing "
-            "to 4 (D judges 4 samples at once and sees the lack of variety) and G spreads over all 8.",
+            "currently rates most real, and ends on 1 to 4 of the 8. The remedy: set the R1 penalty "
+            "to 1 (D must stay smooth around the real modes, so it no longer rejects G's one mode "
+            "outright and its slope leads G to the empty ones) and G spreads over all 8. PacGAN "
+            "packing 4 helps too (7 or 8 of the 8).",
         ),
         Preset(
             "ring8-saturating",

@@ -23,7 +23,7 @@ from ganlab.train import Trainer
 __all__ = ["Snapshot2D", "take_snapshot_2d", "gradient_field", "GRID_2D"]
 
 GRID_2D = 72  # heatmap cells per side
-N_SHOWN = 500  # real and fake points drawn
+N_SHOWN = 250  # real and fake points drawn
 N_ARROWS = 120  # gradient arrows drawn, at the first fake samples
 MESH = 17  # generator manifold: MESH x MESH z grid
 SUPPORT = 0.01  # D* is drawn where p_data + p_g exceeds this fraction of its peak
