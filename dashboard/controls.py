@@ -56,6 +56,10 @@ def p_data_label(name: str) -> str:
     return f"2D · {DISTRIBUTIONS_2D[name].label}"
 
 
+def _off_or_value(v: float) -> str:
+    return "off" if v == 0 else f"{v:g}"
+
+
 def _snap_to(options: list, value):
     return min(options, key=lambda o: abs(o - value))
 
@@ -168,7 +172,7 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         "Instance noise σ on D's inputs",
         INSTANCE_NOISE_CHOICES,
         key="w_instance_noise",
-        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        format_func=_off_or_value,
         help="Another remedy (Sønderby et al. 2016): Gaussian noise of this std is added to every "
         "sample D sees, real and fake. The blurred distributions overlap, so G is pulled towards "
         "modes it has not reached yet. While it is on, D approximates the optimum for the blurred "
@@ -186,7 +190,7 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         "R1 penalty γ on D",
         R1_CHOICES,
         key="w_r1",
-        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        format_func=_off_or_value,
         help="Mescheder et al. 2018: D's loss gains (γ/2)·|∇ₓD(x)|² at real samples, so D cannot "
         "build steep walls around the modes and the game settles instead of circling; it keeps G "
         "spread over all of grid25's modes. Costs a second backward pass per D step.",
@@ -211,7 +215,7 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         "Average of G's weights (EMA)",
         EMA_CHOICES,
         key="w_ema",
-        format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        format_func=_off_or_value,
         help="Pictures, metrics and samples from an exponential moving average of G's weights, which "
         "smooths out the oscillation of the game. Training itself is unchanged.",
     )

@@ -17,8 +17,10 @@ METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
 
 
-def _toggle_play() -> None:
-    st.session_state["running"] = not st.session_state["running"]
+def _set_running(value: bool) -> None:
+    """Play or Pause. Idempotent, not a toggle: a click that lands twice (or on a page that
+    is mid-rerun) cannot flip the state back."""
+    st.session_state["running"] = value
 
 
 def _single(what: str) -> None:
@@ -33,8 +35,8 @@ def buttons_ui(cfg: ToyConfig) -> None:
         (
             "play",
             ":material/pause: Pause" if running else ":material/play_arrow: Play",
-            _toggle_play,
-            (),
+            _set_running,
+            (not running,),
             None,
         ),
         ("d_step", ":material/skip_next: D step", _single, ("d",), "One discriminator update (ascend V)"),
