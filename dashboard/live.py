@@ -17,6 +17,15 @@ METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
 
 
+def aids_label(trainer: Trainer) -> str:
+    """' · instance noise σ … · R1 γ … · packing …' for the aids in force now ('' if none),
+    so a chart's title says how its picture was made, 1D and 2D alike."""
+    sigma, cfg = trainer.instance_sigma(), trainer.cfg
+    parts = [f"instance noise σ {sigma:.2f}" if sigma else "", f"R1 γ {cfg.r1:g}" if cfg.r1 else ""]
+    parts += [f"packing {cfg.pack}" if cfg.pack > 1 else ""]
+    return "".join(f" · {p}" for p in parts if p)
+
+
 def _set_running(value: bool) -> None:
     """Play or Pause. Idempotent, not a toggle: a click that lands twice (or on a page that
     is mid-rerun) cannot flip the state back."""

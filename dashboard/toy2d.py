@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, metrics_view, play_frame
+from dashboard.live import TICK_S, aids_label, metrics_view, play_frame
 from dashboard.live_chart import live_chart
 from ganlab.data.points import PointsError, read_points_csv
 from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS
@@ -25,14 +25,6 @@ LAYER_LABELS = {
 DRAW_BOX = (-2.0, 2.0, -2.0, 2.0)
 
 
-def _extras(trainer) -> str:
-    """The training aids in force now, so a picture says how it was made."""
-    sigma, cfg = trainer.instance_sigma(), trainer.cfg
-    parts = [f"instance noise σ {sigma:.2f}" if sigma else "", f"R1 γ {cfg.r1:g}" if cfg.r1 else ""]
-    parts += [f"packing {cfg.pack}" if cfg.pack > 1 else ""]
-    return "".join(f" · {p}" for p in parts if p)
-
-
 def status_title(trainer, m: dict) -> str:
     """Counters and the theory's numbers, one line over the chart."""
     modes = (
@@ -42,7 +34,7 @@ def status_title(trainer, m: dict) -> str:
     )
     return (
         f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · {modes}"
-        f"{device_label(trainer.device)}{_extras(trainer)}<br>"
+        f"{device_label(trainer.device)}{aids_label(trainer)}<br>"
         f"JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
         f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
     )

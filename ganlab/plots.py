@@ -243,12 +243,18 @@ def _background(snap: Snapshot2D, kind: str) -> go.Heatmap | None:
     )
 
 
-def _arrows(at: np.ndarray, vec: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
-    """Arrows as plain line segments (a shaft and a two-stroke head each): far cheaper for
-    the browser to redraw than marker symbols. The 90th-percentile arrow is 8 % of the view."""
+def arrow_vectors(vec: np.ndarray, span: float) -> np.ndarray:
+    """Gradient vectors (n, 2) scaled for drawing in a view ``span`` wide: the
+    90th-percentile arrow is 8 % of the view and none is longer than 15 %."""
     norms = np.linalg.norm(vec, axis=1, keepdims=True)
     scale = 0.08 * span / max(float(np.quantile(norms, 0.9)), 1e-12)
-    tip = at + np.minimum(scale * norms, 0.15 * span) * vec / np.maximum(norms, 1e-12)
+    return np.minimum(scale * norms, 0.15 * span) * vec / np.maximum(norms, 1e-12)
+
+
+def _arrows(at: np.ndarray, vec: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arrows as plain line segments (a shaft and a two-stroke head each): far cheaper for
+    the browser to redraw than marker symbols."""
+    tip = at + arrow_vectors(vec, span)
     back = (at - tip) / np.maximum(np.linalg.norm(at - tip, axis=1, keepdims=True), 1e-12)
     head = 0.012 * span
     c, s = np.cos(0.45), np.sin(0.45)

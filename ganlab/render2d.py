@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-import numpy as np
-
 from ganlab.snapshot2d import Snapshot2D
 
 __all__ = ["render_planes"]
@@ -21,7 +19,7 @@ def render_planes(panels: Sequence[tuple[str, Snapshot2D]], fmt: str = "png", dp
     import matplotlib.pyplot as plt
     from matplotlib.colors import LinearSegmentedColormap
 
-    from ganlab.plots import PLANE_COLORS
+    from ganlab.plots import PLANE_COLORS, arrow_vectors
 
     d_map = LinearSegmentedColormap.from_list("d", [PLANE_COLORS["fake"], "#f7f7f7", PLANE_COLORS["real"]])
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.9), squeeze=False)
@@ -35,10 +33,7 @@ def render_planes(panels: Sequence[tuple[str, Snapshot2D]], fmt: str = "png", dp
             ax.plot(line[:, 0], line[:, 1], color="0.25", linewidth=0.4, alpha=0.5)
         ax.scatter(s.real[:, 0], s.real[:, 1], s=3, color=PLANE_COLORS["real"], label="real")
         ax.scatter(s.fake[:, 0], s.fake[:, 1], s=3, color=PLANE_COLORS["fake"], label="fake G(z)")
-        norms = np.linalg.norm(s.arrows, axis=1, keepdims=True)
-        scale = 0.08 * (x1 - x0) / max(float(np.quantile(norms, 0.9)), 1e-12)
-        # As in the dashboard: the 90th-percentile arrow is 8 % of the view, none over 15 %.
-        vec = np.minimum(scale * norms, 0.15 * (x1 - x0)) * s.arrows / np.maximum(norms, 1e-12)
+        vec = arrow_vectors(s.arrows, x1 - x0)  # the dashboard's arrow lengths
         ax.quiver(
             s.arrows_at[:, 0],
             s.arrows_at[:, 1],

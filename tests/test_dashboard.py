@@ -124,3 +124,9 @@ def test_grid25_preset_loads_r1_and_instance_noise_applies_live(app):
     assert trainer.cfg.instance_noise == 0.3 and counters(app) == (1, 1)  # live: models kept
     title = chart_spec(app, "plane_chart")["layout"]["title"]["text"]
     assert "instance noise σ 0.30" in title and "R1 γ 1" in title
+
+
+def test_the_1d_title_names_the_aids_too(app):
+    app.select_slider(key="w_r1").set_value(0.1).run()
+    assert not app.exception and app.session_state["trainer"].cfg.r1 == 0.1
+    assert "R1 γ 0.1" in chart_spec(app)["layout"]["title"]["text"]
