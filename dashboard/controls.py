@@ -40,11 +40,13 @@ DEFAULT_PRESET = "paper-1d"
 EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
 INSTANCE_NOISE_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 R1_CHOICES = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
+STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
+TRAIN_BUDGET_S = 0.04  # auto iterations per frame: about this much training time per frame
 
 
 @dataclass(frozen=True)
 class ViewOptions:
-    steps_per_frame: int  # training iterations between two redraws while playing
+    steps_per_frame: int | None  # training iterations between two redraws; None: auto (a time budget)
 
 
 def p_data_label(name: str) -> str:
@@ -97,7 +99,7 @@ def init_state() -> None:
     if "preset" not in st.session_state:
         st.session_state["preset"] = DEFAULT_PRESET
         _load_preset_into_widgets()
-        st.session_state["w_steps_per_frame"] = 5
+        st.session_state["w_steps_per_frame"] = "auto"
         st.session_state["show_d_star"] = True
         st.session_state["bg2d"] = "d"
         st.session_state["layers2d"] = list(LAYERS)
@@ -229,15 +231,17 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         "iterations and stay there, so the game settles.",
     )
     sb.number_input("Seed", 0, 2**31 - 1, step=1, key="w_seed")
-    sb.slider(
+    sb.select_slider(
         "Iterations per frame",
-        1,
-        200,
+        STEPS_CHOICES,
         key="w_steps_per_frame",
-        help="Training iterations between two redraws while playing.",
+        help="Training iterations between two redraws while playing. Auto: as many as fit in "
+        f"{TRAIN_BUDGET_S * 1000:.0f} ms, so the picture stays fluid on a slow machine and "
+        "training goes fast on a quick one.",
     )
     values = {name[2:]: st.session_state[name] for name in st.session_state if str(name).startswith("w_")}
-    view = ViewOptions(steps_per_frame=int(values.pop("steps_per_frame")))
+    steps = values.pop("steps_per_frame")
+    view = ViewOptions(steps_per_frame=None if steps == "auto" else int(steps))
     if values["p_data"] == "custom":
         values["points"] = st.session_state.get("user_points", ())
     try:
@@ -258,6 +262,7 @@ def session_trainer(cfg: ToyConfig) -> Trainer:
         message = state["trainer"].apply(cfg)
         if message.startswith("rebuilt"):
             state["history"] = []
+            state.pop("s_per_iteration", None)  # a new model: auto iterations per frame start over
         st.toast(message)
     return state["trainer"]
 
@@ -266,3 +271,4 @@ def reset_trainer(cfg: ToyConfig) -> None:
     st.session_state["trainer"] = Trainer(cfg)
     st.session_state["history"] = []
     st.session_state["running"] = False
+    st.session_state.pop("s_per_iteration", None)

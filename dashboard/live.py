@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from dashboard.controls import ViewOptions, reset_trainer
+from dashboard.controls import STEPS_CHOICES, TRAIN_BUDGET_S, ViewOptions, reset_trainer
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.plots import metrics_chart
@@ -13,6 +15,7 @@ from ganlab.snapshot2d import Snapshot2D
 from ganlab.train import Trainer
 
 TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
+METRICS_EVERY_S = 1.0  # while playing, the sample-based metrics are computed this often, not every frame
 METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
 
@@ -71,19 +74,36 @@ def buttons_ui(cfg: ToyConfig) -> None:
         )
 
 
+def _train_frame(trainer: Trainer, view: ViewOptions) -> bool:
+    """One frame's iterations: the chosen number, or (auto) as many as the last frames' pace
+    fits in TRAIN_BUDGET_S. False if training diverged."""
+    per_iter = st.session_state.get("s_per_iteration")
+    n = view.steps_per_frame or (1 if per_iter is None else round(TRAIN_BUDGET_S / per_iter))
+    n = min(max(n, 1), STEPS_CHOICES[-1])
+    start = time.perf_counter()
+    ok = trainer.advance(n)
+    took = (time.perf_counter() - start) / n
+    st.session_state["s_per_iteration"] = took if per_iter is None else 0.7 * per_iter + 0.3 * took
+    return ok
+
+
 def play_frame(view: ViewOptions) -> tuple[Trainer, Snapshot | Snapshot2D]:
     """Inside a fragment: train one frame's iterations if playing, then snapshot and log it."""
     trainer = st.session_state["trainer"]
-    if st.session_state["running"] and not trainer.advance(view.steps_per_frame):
+    running = st.session_state["running"]
+    if running and not _train_frame(trainer, view):
         st.session_state["running"] = False
         st.rerun()  # the whole page, so the timer stops and Play comes back
-    snap = take_snapshot(trainer)
-    history = st.session_state["history"]
-    if not history or (history[-1]["g_updates"], history[-1]["d_updates"]) != (
-        snap.g_updates,
-        snap.d_updates,
-    ):
-        history.append({"g_updates": snap.g_updates, "d_updates": snap.d_updates, **snap.metrics})
+    history, now = st.session_state["history"], time.monotonic()
+    due = not running or not history or now - st.session_state.get("metrics_at", 0.0) >= METRICS_EVERY_S
+    snap = take_snapshot(trainer, metrics=due)
+    if not due:  # between full metrics the title shows the last ones beside the fresh losses
+        snap.metrics = {**history[-1], **snap.metrics}
+        return trainer, snap
+    st.session_state["metrics_at"] = now
+    counters = {"g_updates": snap.g_updates, "d_updates": snap.d_updates}
+    if not history or {k: history[-1][k] for k in counters} != counters:
+        history.append({**counters, **snap.metrics})
         del history[:-HISTORY_MAX]
     return trainer, snap
 

@@ -47,10 +47,16 @@ def _z_quantiles(noise: str, n: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def take_snapshot(trainer: Trainer, grid_points: int = GRID_POINTS) -> Snapshot | Snapshot2D:
-    """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D)."""
+def take_snapshot(
+    trainer: Trainer, grid_points: int = GRID_POINTS, metrics: bool = True
+) -> Snapshot | Snapshot2D:
+    """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D).
+
+    ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics; the 1D
+    metrics are cheap and always computed.
+    """
     if trainer.cfg.data_dim == 2:
-        return take_snapshot_2d(trainer)
+        return take_snapshot_2d(trainer, metrics=metrics)
     cfg, dev = trainer.cfg, trainer.device
     G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()

@@ -90,43 +90,26 @@ def _z_grid(trainer: Trainer) -> tuple[torch.Tensor, str, tuple[int, int]]:
     return z, "mesh" if cfg.latent_dim == 2 else "slice", (MESH, MESH)
 
 
+def _d_of(trainer: Trainer, x: torch.Tensor) -> np.ndarray:
+    return torch.sigmoid(trainer.d_logit(x)).squeeze(1).double().cpu().numpy()
+
+
 @torch.no_grad()
-def take_snapshot_2d(trainer: Trainer, grid: int = GRID_2D) -> Snapshot2D:
-    """Evaluate G and D of a 2D ``trainer`` for one picture and its metrics."""
-    dist, dev = trainer.dist, trainer.device
-    box = tuple(float(v) for v in dist.box())
-    gx, gy = np.linspace(box[0], box[1], grid), np.linspace(box[2], box[3], grid)
-    cell = gx[1] - gx[0]
-    h = 1.5 * cell  # smoothing kernel of the pictures: p_data and p_g alike
+def sample_metrics(trainer: Trainer, fake_t: torch.Tensor) -> dict[str, float]:
+    """JSD, V(D, G), C(G), mean D, mean |D - D*| and mode counts from the fixed samples.
 
-    fake_t = trainer.G_eval(trainer.fixed_z)  # (N_FIXED, 2)
+    p_data is exact; p_g is estimated by k nearest neighbours of the fake samples ``fake_t``.
+    """
+    dist, n = trainer.dist, N_MODE_SAMPLES
     fake = fake_t.double().cpu().numpy()
-    real = trainer.fixed_x.double().cpu().numpy()
-    finite = np.isfinite(fake).all(1)
-
-    # D in one pass over the grid, the real samples and the fake ones.
-    n = N_MODE_SAMPLES
-    xx, yy = np.meshgrid(gx, gy)
-    plane = torch.tensor(np.column_stack([xx.ravel(), yy.ravel()]), dtype=torch.float32, device=dev)
     real_t = trainer.fixed_x[:n]
-    d_all = (
-        torch.sigmoid(trainer.d_logit(torch.cat([plane, real_t, fake_t]))).squeeze(1).double().cpu().numpy()
-    )
-    d_grid, d_real, d_fake_all = np.split(d_all, [grid * grid, grid * grid + n])
-    d_grid = d_grid.reshape(grid, grid)
+    real = real_t.double().cpu().numpy()
+    finite = np.isfinite(fake).all(1)
+    d_real, d_fake_all = np.split(_d_of(trainer, torch.cat([real_t, fake_t])), [n])
 
-    # Densities on the grid, both smoothed by the same kernel.
-    p_data = _p_data_grid(dist, box, grid, h)
-    edges = [[box[2] - cell / 2, box[3] + cell / 2], [box[0] - cell / 2, box[1] + cell / 2]]
-    counts, _, _ = np.histogram2d(fake[finite, 1], fake[finite, 0], bins=grid, range=edges)  # [y, x]
-    p_g = ndimage.gaussian_filter(counts / (len(fake) * cell * cell), sigma=h / cell, mode="constant")
-    total = p_data + p_g
-    ds = np.where(total > SUPPORT * total.max(), d_star(p_data, p_g), np.nan)
-
-    # Metrics at samples: p_data exact, p_g by k nearest neighbours of the fake samples.
-    q_real = knn_density(fake[finite], real[:n], KNN_K)
+    q_real = knn_density(fake[finite], real, KNN_K)
     q_fake = knn_density(fake[finite], fake[finite], KNN_K, exclude_self=True)
-    p_real = _p_data_at(dist, real[:n].tobytes())
+    p_real = _p_data_at(dist, real.tobytes())
     p_fake = dist.pdf(fake[finite])
     j = jsd_monte_carlo(p_real, q_real, p_fake, q_fake)
     gap = np.concatenate(
@@ -140,14 +123,49 @@ def take_snapshot_2d(trainer: Trainer, grid: int = GRID_2D) -> Snapshot2D:
         "mean_d_real": float(trainer.mean_d(real_t)) if packed else float(d_real.mean()),
         "mean_d_fake": float(trainer.mean_d(fake_t)) if packed else float(d_fake_all.mean()),
         "mean_abs_d_minus_d_star": float(np.nanmean(gap)),
-        "loss_d": float(trainer.loss_d),
-        "loss_g": float(trainer.loss_g),
     }
     if dist.modes:
         metrics.update(mode_metrics(fake[:n], dist.means, dist.stds, dist.weights).as_metrics())
+    return metrics
 
+
+@torch.no_grad()
+def take_snapshot_2d(trainer: Trainer, grid: int = GRID_2D, metrics: bool = True) -> Snapshot2D:
+    """Evaluate G and D of a 2D ``trainer`` for one picture and its metrics.
+
+    ``metrics=False`` skips the sample-based metrics (JSD, V, |D - D*|, modes: about half the
+    work), keeping the losses and G's mean gradient norm; the dashboard computes the full set a
+    few times a second rather than every frame.
+    """
+    dist, dev = trainer.dist, trainer.device
+    box = tuple(float(v) for v in dist.box())
+    gx, gy = np.linspace(box[0], box[1], grid), np.linspace(box[2], box[3], grid)
+    cell = gx[1] - gx[0]
+    h = 1.5 * cell  # smoothing kernel of the pictures: p_data and p_g alike
+
+    fake_t = trainer.G_eval(trainer.fixed_z)  # (N_FIXED, 2)
+    fake = fake_t.double().cpu().numpy()
+    real = trainer.fixed_x.double().cpu().numpy()
+    finite = np.isfinite(fake).all(1)
+
+    # D on the grid.
+    xx, yy = np.meshgrid(gx, gy)
+    plane = torch.tensor(np.column_stack([xx.ravel(), yy.ravel()]), dtype=torch.float32, device=dev)
+    d_grid = _d_of(trainer, plane).reshape(grid, grid)
+
+    # Densities on the grid, both smoothed by the same kernel.
+    p_data = _p_data_grid(dist, box, grid, h)
+    edges = [[box[2] - cell / 2, box[3] + cell / 2], [box[0] - cell / 2, box[1] + cell / 2]]
+    counts, _, _ = np.histogram2d(fake[finite, 1], fake[finite, 0], bins=grid, range=edges)  # [y, x]
+    p_g = ndimage.gaussian_filter(counts / (len(fake) * cell * cell), sigma=h / cell, mode="constant")
+    total = p_data + p_g
+    ds = np.where(total > SUPPORT * total.max(), d_star(p_data, p_g), np.nan)
+
+    values = {"loss_d": float(trainer.loss_d), "loss_g": float(trainer.loss_g)}
+    if metrics:
+        values.update(sample_metrics(trainer, fake_t))
     grad = gradient_field(trainer, fake_t[: N_ARROWS * trainer.cfg.pack])[:N_ARROWS]
-    metrics["mean_grad_norm"] = float(grad.norm(dim=1).mean())
+    values["mean_grad_norm"] = float(grad.norm(dim=1).mean())
     z, kind, shape = _z_grid(trainer)
     manifold = trainer.G_eval(z.to(dev)).double().cpu().numpy().reshape(*shape, 2)
     return Snapshot2D(
@@ -167,5 +185,5 @@ def take_snapshot_2d(trainer: Trainer, grid: int = GRID_2D) -> Snapshot2D:
         manifold=manifold,
         manifold_kind=kind,
         kernel=h,
-        metrics=metrics,
+        metrics=values,
     )

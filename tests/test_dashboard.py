@@ -67,11 +67,18 @@ def test_latent_dimension_change_rebuilds(app):
 def test_play_trains_a_frame_and_pause_stops(app):
     app.button(key="play").click().run()
     assert app.session_state["running"]
-    d, g = counters(app)
-    assert g >= 5  # one frame of the default 5 iterations
+    g1 = counters(app)[1]
+    assert g1 == 1  # "auto" iterations per frame: the first frame measures the pace with one
+    app.run()  # the next frame fits as many as take ~40 ms: many for the small 1D model
+    g2 = counters(app)[1]
+    assert g2 - g1 > 1
+    app.select_slider(key="w_steps_per_frame").set_value(5).run()
+    before = counters(app)[1]
+    assert counters(app.run())[1] == before + 5  # a fixed choice: exactly 5 per frame
     app.button(key="play").click().run()  # now "Pause"
     assert not app.session_state["running"]
-    assert counters(app)[1] == g
+    g = counters(app)[1]
+    assert counters(app.run())[1] == g
 
 
 def test_each_session_has_its_own_trainer():

@@ -127,6 +127,15 @@ def test_snapshot_2d_has_every_view_and_the_mode_metrics():
         assert take_snapshot_2d(trainer).manifold_kind == kind
 
 
+def test_snapshot_2d_without_metrics_draws_the_same_picture():
+    trainer = Trainer(ToyConfig(p_data="ring8", latent_dim=2, hidden=32))
+    trainer.advance(20)
+    full, light = take_snapshot_2d(trainer), take_snapshot_2d(trainer, metrics=False)
+    assert set(light.metrics) == {"loss_d", "loss_g", "mean_grad_norm"}
+    for grid in ("d", "p_g", "fake", "arrows", "manifold"):
+        np.testing.assert_array_equal(getattr(light, grid), getattr(full, grid))
+
+
 def test_packing_feeds_d_packs_and_still_trains():
     trainer = Trainer(ToyConfig(p_data="ring8", pack=4, hidden=16))
     assert trainer.D.net[0].in_features == 8
