@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ganlab.config import CHOICES, P_DATA_1D, ConfigError, ToyConfig
+from ganlab.config import CHOICES, P_DATA_1D, P_DATA_IMAGES, ConfigError, ToyConfig
 from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
 from ganlab.plots import LAYERS
-from ganlab.presets import PRESETS
+from ganlab.presets import PRESETS as ALL_PRESETS
 from ganlab.train import Trainer
 
 LEARNING_RATES = [
@@ -40,6 +40,9 @@ DEFAULT_PRESET = "paper-1d"
 EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
 INSTANCE_NOISE_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 R1_CHOICES = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
+# MNIST trains from the CLI for now; its dashboard view is still being built (issue 4).
+PRESETS = {name: p for name, p in ALL_PRESETS.items() if p.config.p_data not in P_DATA_IMAGES}
+P_DATA_CHOICES = [name for name in CHOICES["p_data"] if name not in P_DATA_IMAGES]
 STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
 TRAIN_BUDGET_S = 0.04  # auto iterations per frame: about this much training time per frame
 
@@ -118,7 +121,7 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
     sb.caption(PRESETS[st.session_state["preset"]].about)
     sb.selectbox(
         "p_data (target distribution)",
-        CHOICES["p_data"],
+        P_DATA_CHOICES,
         key="w_p_data",
         format_func=p_data_label,
         help="1D: the paper's Figure 1 view. 2D: samples, D on the plane, gradients, mode counts. "

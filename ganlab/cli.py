@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -55,9 +57,23 @@ def _out_dir(path: str) -> Path:
 
 
 # -- commands ----------------------------------------------------------------------------
+SAVE_EVERY_S = 60.0  # ganlab train rewrites its run directory at least this often
+
+
+def _summary(record: dict) -> str:
+    """The progress line's numbers: JSD and modes for toy data, D's outputs for images."""
+    if "jsd" in record:
+        modes = (
+            f"  modes {record['modes_covered']}/{record['modes_total']}" if "modes_covered" in record else ""
+        )
+        return f"JSD {record['jsd']:.4f} nats{modes}"
+    return f"D(real) {record['mean_d_real']:.2f}  D(fake) {record['mean_d_fake']:.2f}"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from ganlab.checkpoint import atomic_write, save_checkpoint, write_json
     from ganlab.config import ConfigError, parse_assignment
+    from ganlab.data.mnist import MnistError
     from ganlab.data.points import PointsError, read_points_csv
     from ganlab.presets import get_preset
     from ganlab.snapshot import take_snapshot
@@ -78,38 +94,45 @@ def cmd_train(args: argparse.Namespace) -> int:
             points = read_points_csv(raw)
             cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
         trainer = Trainer(cfg)
-    except (ConfigError, PointsError, RuntimeError) as exc:
+    except (ConfigError, PointsError, MnistError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     out = _out_dir(args.out)
     steps = args.steps or preset.steps
     log_every = min(args.log_every, steps)
     out.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    start = time.perf_counter()
+    start = saved = time.perf_counter()
+
+    def save() -> None:
+        write_json(out / "config.json", trainer.cfg.to_dict())
+        atomic_write(out / "metrics.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
+        save_checkpoint(trainer, out / "checkpoint.pt")
+
     status = 0
-    while trainer.g_updates < steps:
-        n = min(log_every, steps - trainer.g_updates)
-        if not trainer.advance(n):
-            sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
-            status = 1
-            break
-        record = {
-            "d_updates": trainer.d_updates,
-            "g_updates": trainer.g_updates,
-            **take_snapshot(trainer).metrics,
-            "elapsed_s": round(time.perf_counter() - start, 3),
-        }
-        lines.append(json.dumps(record))
-        modes = (
-            f"  modes {record['modes_covered']}/{record['modes_total']}" if "modes_covered" in record else ""
+    try:
+        while trainer.g_updates < steps:
+            n = min(log_every, steps - trainer.g_updates)
+            if not trainer.advance(n):
+                sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
+                status = 1
+                break
+            record = {
+                "d_updates": trainer.d_updates,
+                "g_updates": trainer.g_updates,
+                **take_snapshot(trainer).metrics,
+                "elapsed_s": round(time.perf_counter() - start, 3),
+            }
+            lines.append(json.dumps(record))
+            _progress(f"G update {trainer.g_updates}/{steps}  {_summary(record)}", trainer.g_updates / steps)
+            if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
+                save()
+                saved = time.perf_counter()
+    except KeyboardInterrupt:
+        status = 130
+        sys.stderr.write(
+            f"\nganlab: interrupted at G update {trainer.g_updates}; saved that state to {out}\n"
         )
-        _progress(
-            f"G update {trainer.g_updates}/{steps}  JSD {record['jsd']:.4f} nats{modes}",
-            trainer.g_updates / steps,
-        )
-    write_json(out / "config.json", trainer.cfg.to_dict())
-    atomic_write(out / "metrics.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
-    save_checkpoint(trainer, out / "checkpoint.pt")
+    save()
     if status == 0:
         sys.stderr.write(
             f"\nwrote {out}/config.json, metrics.jsonl, checkpoint.pt "
@@ -122,6 +145,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     import torch
 
     from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
+    from ganlab.data.mnist import MnistError
 
     run = Path(args.run)
     if not run.is_dir():
@@ -130,19 +154,84 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise UsageError(f"--out must name a .npy file, got {args.out!r}")
     try:
         trainer = load_trainer(run, device=args.device)
-    except (CheckpointError, RuntimeError) as exc:
+    except (CheckpointError, MnistError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     rng = torch.Generator(device=trainer.device).manual_seed(args.seed)
     chunks = []
-    with torch.no_grad():
-        for start in range(0, args.n, 65536):
-            z = trainer._noise(min(65536, args.n - start), rng)
+    with torch.no_grad(), trainer.evaluating():
+        for start in range(0, args.n, 8192):
+            z = trainer._noise(min(8192, args.n - start), rng)
             chunks.append(trainer.G_eval(z).float().cpu().numpy())
-    samples = np.concatenate(chunks)  # (n, 1)
+    samples = np.concatenate(chunks)  # (n, data_dim)
+    if trainer.cfg.data_dim == 784:
+        samples = samples.reshape(-1, 28, 28)  # pixel values in [0, 1]
     buf = io.BytesIO()
     np.save(buf, samples)
     atomic_write(Path(args.out), buf.getvalue())
     sys.stderr.write(f"wrote {args.out}: {samples.shape[0]} samples, shape {samples.shape}\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`ganlab eval parzen`: Table 1's Parzen-window log-likelihood of a run's MNIST samples."""
+    import torch
+
+    from ganlab.checkpoint import CheckpointError, load_trainer, write_json
+    from ganlab.data.mnist import TRAIN_END, MnistError, load_mnist
+    from ganlab.parzen import parzen_evaluate
+
+    try:
+        train_images, test_images = load_mnist("train")[0], load_mnist("test")[0]
+        if args.real:  # the estimator's ceiling: real training images in place of samples
+            samples, what = (
+                train_images[: args.n].reshape(-1, 784) / 255.0,
+                f"{args.n:,} real training images",
+            )
+        else:
+            run = Path(args.run or "")
+            if not run.is_dir():
+                raise UsageError("--run must name a run directory of `ganlab train` (or give --real)")
+            trainer = load_trainer(run, device=args.device)
+            if trainer.cfg.data_dim != 784:
+                raise UsageError(
+                    f"{run} is a {trainer.cfg.p_data} run; the Parzen estimate is for MNIST runs"
+                )
+            rng = torch.Generator(device=trainer.device).manual_seed(args.seed)
+            with torch.no_grad(), trainer.evaluating():
+                chunks = [
+                    trainer.G_eval(trainer._noise(min(5000, args.n - i), rng)) for i in range(0, args.n, 5000)
+                ]
+            samples, what = torch.cat(chunks).double().cpu().numpy(), f"{args.n:,} samples of {run}"
+    except (CheckpointError, MnistError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+
+    def as_tensor(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64).reshape(-1, 784))
+
+    result = parzen_evaluate(
+        as_tensor(samples),
+        as_tensor(train_images[TRAIN_END : TRAIN_END + 1000] / 255.0),
+        as_tensor(test_images / 255.0),
+        progress=lambda stage, f: _progress(
+            f"Parzen window: {'choosing σ' if stage == 'σ' else 'test set'}", f
+        ),
+    )
+    summary = {
+        "parzen_nats": result.mean,
+        "stderr": result.stderr,
+        "sigma": result.sigma,
+        "samples": what,
+        "validation": {f"{s:.4f}": v for s, v in result.validation.items()},
+    }
+    if not args.real:
+        write_json(Path(args.run) / "eval_parzen.json", summary)
+    sys.stderr.write("\n")
+    print(
+        json.dumps(summary)
+        if args.json
+        else f"Parzen log-likelihood {result.mean:.1f} ± {result.stderr:.1f} nats (σ = {result.sigma:.3f}; "
+        f"{what}; 10,000 test images)"
+    )
     return 0
 
 
@@ -224,12 +313,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the shipped copy"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ganlab.presets import PRESETS
 
     parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{train,sample,plot,figure1,bench,dashboard}"
+        dest="command", required=True, metavar="{train,sample,eval,plot,figure1,bench,dashboard}"
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -245,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
     )
     p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
@@ -253,7 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .npy file")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("eval", help="evaluate an MNIST run: the paper's Parzen-window log-likelihood")
+    p.add_argument("metric", choices=["parzen"], help="parzen: Table 1's protocol (10,000 samples)")
+    p.add_argument("--run", help="a run directory of `ganlab train` (MNIST)")
+    p.add_argument("--real", action="store_true", help="score real training images instead (the ceiling)")
+    p.add_argument("--n", type=_int_in(100, 60_000), default=10_000, help="samples (default 10,000)")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("plot", help="draw 2D runs side by side (D, samples, gradients, manifold) as PNG/SVG")
     p.add_argument("--run", required=True, action="append", help="a 2D run directory (repeatable)")
@@ -281,13 +386,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _mnist_dir(directory: str | None):
+    """--mnist-dir: MNIST comes from ``directory`` for this command (and the environment's
+    setting comes back afterwards)."""
+    from ganlab.data.mnist import ENV_VAR
+
+    before = os.environ.get(ENV_VAR)
+    if directory:
+        os.environ[ENV_VAR] = directory
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = before
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "bench" and not (0.1 <= args.seconds <= 600 and math.isfinite(args.seconds)):
         sys.stderr.write("ganlab: error: --seconds must be between 0.1 and 600\n")
         return 2
     try:
-        return args.handler(args)
+        with _mnist_dir(getattr(args, "mnist_dir", None)):
+            return args.handler(args)
     except UsageError as exc:
         sys.stderr.write(f"ganlab: error: {exc}\n")
         return 2

@@ -14,6 +14,8 @@ __all__ = [
     "MAX_POINTS",
     "P_DATA_1D",
     "P_DATA_2D",
+    "P_DATA_IMAGES",
+    "MNIST_MODELS",
     "parse_assignment",
 ]
 
@@ -24,7 +26,7 @@ class ConfigError(ValueError):
 
 # Inclusive numeric bounds, shared by validation, the CLI and the dashboard's sliders.
 LIMITS: dict[str, tuple[float, float]] = {
-    "latent_dim": (1, 64),
+    "latent_dim": (1, 128),
     "hidden": (4, 512),
     "depth": (1, 6),
     "batch_size": (8, 4096),
@@ -46,9 +48,14 @@ MAX_POINTS = 5000  # user data (p_data = "custom"): at most this many points
 P_DATA_1D = ("gaussian", "mixture", "uniform", "skewed", "trimodal")
 # "custom" is the user's own points (``points``), drawn in the dashboard or from a CSV.
 P_DATA_2D = ("ring8", "grid25", "two-gaussians", "line", "circle", "moons", "spiral", "custom")
+P_DATA_IMAGES = ("mnist",)  # 28 x 28 images as 784-vectors in [0, 1]
+# Network families: "mlp" is the toy MLP (hidden x depth, any p_data); the others are fixed
+# MNIST architectures: the paper's (maxout D with dropout), the seed tutorial's MLP, a small DCGAN.
+MNIST_MODELS = ("paper", "tutorial", "dcgan")
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "p_data": P_DATA_1D + P_DATA_2D,
+    "p_data": P_DATA_1D + P_DATA_2D + P_DATA_IMAGES,
+    "model": ("mlp", *MNIST_MODELS),
     "noise": ("normal", "uniform"),
     "optimizer": ("adam", "sgd"),
     "g_loss": ("non-saturating", "minimax"),
@@ -88,6 +95,7 @@ class ToyConfig:
     r1: float = 0.0  # > 0: D's loss gains (r1 / 2) E_real |grad_x D|^2 (Mescheder et al. 2018)
     g_activation: str = "silu"  # G's hidden units: smooth SiLU (a smooth p_g in 1D) or ReLU's sharp kinks
     points: tuple[tuple[float, float], ...] = ()  # p_data = "custom": the user's 2D points
+    model: str = "mlp"  # "mlp" (hidden x depth) or, for MNIST, "paper", "tutorial" or "dcgan"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "points", _check_points(self.points))
@@ -109,10 +117,18 @@ class ToyConfig:
             if f.name in CHOICES and value not in CHOICES[f.name]:
                 allowed = ", ".join(CHOICES[f.name])
                 raise ConfigError(f"{f.name} must be one of {allowed}; got {value!r}")
+        if self.model in MNIST_MODELS and self.p_data != "mnist":
+            raise ConfigError(
+                f"model {self.model!r} is an MNIST network; use it with p_data mnist, or model mlp"
+            )
+        if self.model == "dcgan" and self.pack > 1:
+            raise ConfigError("model 'dcgan' takes single images: set pack to 1")
 
     @property
     def data_dim(self) -> int:
-        """1 for the 1D distributions, 2 for the plane."""
+        """1 for the 1D distributions, 2 for the plane, 784 for MNIST."""
+        if self.p_data in P_DATA_IMAGES:
+            return 784
         return 1 if self.p_data in P_DATA_1D else 2
 
     def replace(self, **changes: Any) -> ToyConfig:
@@ -170,5 +186,6 @@ def parse_assignment(cfg: ToyConfig, text: str) -> ToyConfig:
         elif types[key] == "float":
             value = float(raw)
     except ValueError:
-        raise ConfigError(f"{key} must be a {types[key]}, got {raw!r}") from None
+        kind = "an integer" if types[key] == "int" else "a number"
+        raise ConfigError(f"{key} must be {kind}, got {raw!r}") from None
     return cfg.replace(**{key: value})

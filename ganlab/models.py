@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ganlab.config import ToyConfig
 
-__all__ = ["Generator", "Discriminator", "Maxout", "mlp"]
+__all__ = ["Generator", "Discriminator", "Maxout", "mlp", "init_output_bias"]
 
 
 def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Module]) -> nn.Sequential:
@@ -43,11 +44,17 @@ class Generator(nn.Module):
 
     def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
-        activation = G_ACTIVATIONS[cfg.g_activation]
-        self.net = mlp(cfg.latent_dim, cfg.data_dim, cfg.hidden, cfg.depth, activation)
+        if cfg.model == "mlp":
+            self.net = mlp(
+                cfg.latent_dim, cfg.data_dim, cfg.hidden, cfg.depth, G_ACTIVATIONS[cfg.g_activation]
+            )
+        else:
+            self.net = MNIST_GENERATORS[cfg.model](cfg.latent_dim)
+        self.images = cfg.data_dim == 784  # pixels in [0, 1]: a sigmoid on the last layer
 
     def forward(self, z):
-        return self.net(z)
+        x = self.net(z)
+        return torch.sigmoid(x) if self.images else x
 
 
 class Discriminator(nn.Module):
@@ -58,7 +65,9 @@ class Discriminator(nn.Module):
     def __init__(self, cfg: ToyConfig) -> None:
         super().__init__()
         n_in = cfg.data_dim * cfg.pack
-        if cfg.maxout > 1:  # maxout hidden units, as in the paper's discriminators
+        if cfg.model != "mlp":
+            self.net = MNIST_DISCRIMINATORS[cfg.model](n_in)
+        elif cfg.maxout > 1:  # maxout hidden units, as in the paper's discriminators
             widths = [n_in] + [cfg.hidden] * cfg.depth
             layers: list[nn.Module] = [Maxout(a, b, cfg.maxout) for a, b in zip(widths, widths[1:])]
             self.net = nn.Sequential(*layers, nn.Linear(cfg.hidden, 1))
@@ -67,3 +76,94 @@ class Discriminator(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+# -- MNIST networks (fixed architectures; G ends in a logit per pixel, D in one logit) ------
+def _uniform_init(net: nn.Module, bound: float) -> nn.Module:
+    """Weights and biases uniform on [-bound, bound], as in the paper's released model."""
+    for layer in net.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.uniform_(layer.weight, -bound, bound)
+            nn.init.uniform_(layer.bias, -bound, bound)
+    return net
+
+
+def paper_generator(latent: int) -> nn.Module:
+    """The paper's MNIST G: z -> ReLU 1200 -> ReLU 1200 -> 784 (sigmoid applied by Generator)."""
+    return _uniform_init(mlp(latent, 784, 1200, 2, nn.ReLU), 0.05)
+
+
+def paper_discriminator(n_in: int) -> nn.Module:
+    """The paper's MNIST D: maxout 240 x 5 pieces, twice, then one logit; dropout keeps 80 %
+    of the inputs and 50 % of the hidden units (only while training)."""
+    return _uniform_init(
+        nn.Sequential(
+            nn.Dropout(0.2),
+            Maxout(n_in, 240, 5),
+            nn.Dropout(0.5),
+            Maxout(240, 240, 5),
+            nn.Dropout(0.5),
+            nn.Linear(240, 1),
+        ),
+        0.005,
+    )
+
+
+def tutorial_generator(latent: int) -> nn.Module:
+    """The seed tutorial's G: blocks of Linear + BatchNorm + ReLU, 128 to 1024 wide, then 784."""
+    widths = [latent, 128, 256, 512, 1024]
+    blocks = [m for a, b in zip(widths, widths[1:]) for m in (nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU())]
+    return nn.Sequential(*blocks, nn.Linear(1024, 784))
+
+
+def tutorial_discriminator(n_in: int) -> nn.Module:
+    """The seed tutorial's D: Linear + LeakyReLU(0.2) blocks 512, 256, 128, then one logit."""
+    widths = [n_in, 512, 256, 128]
+    blocks = [m for a, b in zip(widths, widths[1:]) for m in (nn.Linear(a, b), nn.LeakyReLU(0.2))]
+    return nn.Sequential(*blocks, nn.Linear(128, 1))
+
+
+def dcgan_generator(latent: int) -> nn.Module:
+    """A small DCGAN G for 28 x 28: z -> 64 x 7 x 7 -> 32 x 14 x 14 -> 1 x 28 x 28 (flattened)."""
+    return nn.Sequential(
+        nn.Linear(latent, 64 * 7 * 7),
+        nn.BatchNorm1d(64 * 7 * 7),
+        nn.ReLU(),
+        nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),  # (32, 14, 14)
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # (1, 28, 28)
+        nn.Flatten(),
+    )
+
+
+def dcgan_discriminator(n_in: int) -> nn.Module:
+    """A small DCGAN D: 1 x 28 x 28 -> 32 x 14 x 14 -> 64 x 7 x 7 -> one logit."""
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 32, 4, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 4, stride=2, padding=1),
+        nn.BatchNorm2d(64),
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 1),
+    )
+
+
+MNIST_GENERATORS = {"paper": paper_generator, "tutorial": tutorial_generator, "dcgan": dcgan_generator}
+MNIST_DISCRIMINATORS = {
+    "paper": paper_discriminator,
+    "tutorial": tutorial_discriminator,
+    "dcgan": dcgan_discriminator,
+}
+
+
+@torch.no_grad()
+def init_output_bias(G: Generator, pixel_mean: torch.Tensor) -> None:
+    """Start G at the data's mean image: its last layer's biases are the logits of the
+    per-pixel means (the paper's released model did this). Convolutional G: left as is."""
+    last = [m for m in G.net.modules() if isinstance(m, nn.Linear)][-1]
+    if last.out_features == pixel_mean.numel():
+        last.bias.copy_(torch.logit(pixel_mean.clamp(1e-3, 1 - 1e-3)).to(last.bias))

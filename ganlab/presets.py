@@ -56,15 +56,15 @@ PRESETS: dict[str, Preset] = {
                 hidden=128,
                 depth=3,
                 batch_size=512,
-                lr_d=1e-3,
-                lr_g=1e-3,
+                lr_d=2e-3,
+                lr_g=2e-3,
                 g_activation="relu",
                 ema=0.999,
                 decay_steps=10_000,
             ),
             10_000,
             "Our best recipe for the ring of 8 Gaussians (std 0.01): a ReLU generator (its kinks let "
-            "G jump between modes), batch 512, learning rates decaying to 2 % over 10,000 iterations, "
+            "G jump between modes), batch 512, learning rates 0.002 decaying to 2 % over 10,000 iterations, "
             "and pictures from an average of G's weights (EMA 0.999). All 8 modes, ~98 % high quality.",
         ),
         Preset(
@@ -116,6 +116,40 @@ PRESETS: dict[str, Preset] = {
             "real from fake almost perfectly (mean D(real) near 1, D(fake) near 0, V near its maximum "
             "0), the JSD stays near log 2, and G's samples lurch on huge, erratic gradients instead of "
             "settling. Balance them: ring8 uses k = 1 and equal rates.",
+        ),
+        # -- MNIST ------------------------------------------------------------------------------
+        Preset(
+            "mnist-paper",
+            ToyConfig(
+                p_data="mnist",
+                model="paper",
+                latent_dim=100,
+                noise="uniform",
+                batch_size=100,
+                optimizer="sgd",
+                lr_d=0.05,
+                lr_g=0.1,
+                momentum=0.5,
+            ),
+            30_000,
+            "The paper's MNIST model (its released mnist.yaml): G 100 -> ReLU 1200 -> ReLU 1200 -> "
+            "sigmoid 784 from uniform noise; D two maxout layers (240 units x 5 pieces) with dropout; "
+            "SGD with momentum 0.5, batch 100, k = 1. D's rate is half G's because our D loss is the "
+            "sum of the real and fake terms where the paper's code averaged them.",
+        ),
+        Preset(
+            "mnist-mlp",
+            ToyConfig(p_data="mnist", model="tutorial", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
+            20_000,
+            "The MLP GAN of the usual PyTorch tutorial: G of Linear-BatchNorm-ReLU blocks (128 to 1024), "
+            "D of Linear-LeakyReLU(0.2) blocks (512 to 128), Adam 2e-4 with beta1 0.5, batch 128.",
+        ),
+        Preset(
+            "mnist-dcgan",
+            ToyConfig(p_data="mnist", model="dcgan", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
+            10_000,
+            "A small DCGAN: transposed convolutions up from 7 x 7 in G, strided convolutions down in D, "
+            "batch norm, Adam 2e-4 with beta1 0.5, batch 128.",
         ),
     ]
 }

@@ -10,6 +10,7 @@ from scipy import stats
 
 from ganlab.metrics import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
 from ganlab.snapshot2d import Snapshot2D, take_snapshot_2d
+from ganlab.snapshot_mnist import SnapshotMnist, take_snapshot_mnist
 from ganlab.train import Trainer
 
 __all__ = ["Snapshot", "take_snapshot"]
@@ -49,14 +50,17 @@ def _z_quantiles(noise: str, n: int) -> np.ndarray:
 @torch.no_grad()
 def take_snapshot(
     trainer: Trainer, grid_points: int = GRID_POINTS, metrics: bool = True
-) -> Snapshot | Snapshot2D:
-    """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D).
+) -> Snapshot | Snapshot2D | SnapshotMnist:
+    """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D;
+    MNIST: a SnapshotMnist).
 
     ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics; the 1D
     metrics are cheap and always computed.
     """
     if trainer.cfg.data_dim == 2:
         return take_snapshot_2d(trainer, metrics=metrics)
+    if trainer.cfg.data_dim == 784:
+        return take_snapshot_mnist(trainer)
     cfg, dev = trainer.cfg, trainer.device
     G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()

@@ -12,7 +12,7 @@ import torch
 from ganlab.config import ToyConfig
 from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
-from ganlab.models import Discriminator, Generator
+from ganlab.models import Discriminator, Generator, init_output_bias
 
 __all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
 
@@ -57,6 +57,8 @@ class Trainer:
             torch.manual_seed(cfg.seed)
             self.G = Generator(cfg).to(self.device)
             self.D = Discriminator(cfg).to(self.device)
+        if cfg.model == "paper":  # as the released model: G starts from the mean training image
+            init_output_bias(self.G, self.dist.images(self.device).float().mean(0) / 255)
         self.opt_d, self.opt_g = self._optimizers()
         self.G_ema = self._ema_copy()
         fixed_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
@@ -93,6 +95,20 @@ class Trainer:
         """
         n = self.ema_updates
         return min(self.cfg.ema, (1 + n) / (10 + n))
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """G, its average and D in eval mode (no dropout, BatchNorm's running statistics) for
+        pictures, metrics and samples; training mode again afterwards."""
+        nets = [net for net in (self.G, self.G_ema, self.D) if net is not None]
+        modes = [net.training for net in nets]
+        for net in nets:
+            net.eval()
+        try:
+            yield self
+        finally:
+            for net, mode in zip(nets, modes):
+                net.train(mode)
 
     @property
     def G_eval(self) -> torch.nn.Module:

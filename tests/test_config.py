@@ -12,7 +12,7 @@ from ganlab.config import ConfigError, ToyConfig, parse_assignment
         ({"k": 2.5}, "k must be an integer"),
         ({"lr_d": math.nan}, "lr_d must be finite"),
         ({"lr_g": -1.0}, "lr_g must be between"),
-        ({"latent_dim": 65}, "latent_dim must be between 1 and 64"),
+        ({"latent_dim": 129}, "latent_dim must be between 1 and 128"),
         ({"g_loss": "wasserstein"}, "g_loss must be one of non-saturating, minimax"),
         ({"p_data": "ring9"}, "p_data must be one of"),
         ({"p_data": "custom"}, "needs at least 2 points"),
@@ -32,7 +32,7 @@ def test_bad_values_give_one_clear_line(changes, fragment):
 def test_parse_assignment_converts_types():
     cfg = parse_assignment(parse_assignment(ToyConfig(), "k=3"), "lr-d=0.01")
     assert (cfg.k, cfg.lr_d) == (3, 0.01)
-    with pytest.raises(ConfigError, match="k must be a int"):
+    with pytest.raises(ConfigError, match="k must be an integer"):
         parse_assignment(ToyConfig(), "k=three")
     with pytest.raises(ConfigError, match="key=value"):
         parse_assignment(ToyConfig(), "k")
