@@ -11,7 +11,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import controls, live, toy1d, toy2d
+from dashboard import controls, live, mnist, toy1d, toy2d
 
 
 def main() -> None:
@@ -44,6 +44,17 @@ def main() -> None:
             live.metrics_view()
         with figure1:
             toy1d.figure1_view(cfg)
+    elif cfg.data_dim == 784:
+        training, fig2, fig3 = st.tabs(
+            ["Live training (MNIST)", "Figure 2: nearest neighbours", "Figure 3: z walks"]
+        )
+        with training:
+            live.buttons_ui(cfg)
+            mnist.live_view(view)
+        with fig2:
+            mnist.figure2_view(trainer)
+        with fig3:
+            mnist.figure3_view(trainer)
     else:
         training, your_data = st.tabs(["Live training (2D)", "Your data"])
         with training:

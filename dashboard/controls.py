@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ganlab.config import CHOICES, P_DATA_1D, P_DATA_IMAGES, ConfigError, ToyConfig
+from ganlab.config import CHOICES, LIMITS, P_DATA_1D, P_DATA_IMAGES, ConfigError, ToyConfig
 from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
 from ganlab.plots import LAYERS
-from ganlab.presets import PRESETS as ALL_PRESETS
+from ganlab.presets import PRESETS
 from ganlab.train import Trainer
 
 LEARNING_RATES = [
@@ -33,18 +33,22 @@ LEARNING_RATES = [
     5.0,
     10.0,
 ]
-BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048]
+BATCH_SIZES = [16, 32, 64, 100, 128, 256, 512, 1024, 2048]
 WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
 EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
 INSTANCE_NOISE_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 R1_CHOICES = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
-# MNIST trains from the CLI for now; its dashboard view is still being built (issue 4).
-PRESETS = {name: p for name, p in ALL_PRESETS.items() if p.config.p_data not in P_DATA_IMAGES}
-P_DATA_CHOICES = [name for name in CHOICES["p_data"] if name not in P_DATA_IMAGES]
+MODEL_LABELS = {
+    "mlp": "MLP (hidden width x layers below)",
+    "paper": "the paper's (maxout D, dropout)",
+    "tutorial": "tutorial MLP (BatchNorm G)",
+    "dcgan": "small DCGAN (convolutions)",
+}
 STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
 TRAIN_BUDGET_S = 0.04  # auto iterations per frame: about this much training time per frame
+IMAGE_TRAIN_BUDGET_S = 0.25  # MNIST: fewer, longer frames (a digit grid need not redraw 10 times a second)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def p_data_label(name: str) -> str:
         return f"2D · Your data ({n} points)" if n else "2D · Your data (draw or upload it first)"
     if name in P_DATA_1D:
         return f"1D · {DISTRIBUTIONS_1D[name].label}"
+    if name in P_DATA_IMAGES:
+        return "Images · MNIST digits (28 × 28)"
     return f"2D · {DISTRIBUTIONS_2D[name].label}"
 
 
@@ -73,6 +79,7 @@ def _load_preset_into_widgets() -> None:
     cfg = PRESETS[st.session_state["preset"]].config
     for name in (
         "p_data",
+        "model",
         "k",
         "latent_dim",
         "depth",
@@ -121,12 +128,22 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
     sb.caption(PRESETS[st.session_state["preset"]].about)
     sb.selectbox(
         "p_data (target distribution)",
-        P_DATA_CHOICES,
+        CHOICES["p_data"],
         key="w_p_data",
         format_func=p_data_label,
         help="1D: the paper's Figure 1 view. 2D: samples, D on the plane, gradients, mode counts. "
         "'Your data' is what you draw or upload in the 2D view's Your data tab.",
     )
+    if st.session_state["w_p_data"] in P_DATA_IMAGES:
+        sb.selectbox(
+            "Network",
+            CHOICES["model"],
+            key="w_model",
+            format_func=MODEL_LABELS.get,
+            help="The paper's: G 100 → 1200 → 1200 → 784, D two maxout layers (240 × 5) with dropout. "
+            "Tutorial: G of Linear-BatchNorm-ReLU blocks, D of Linear-LeakyReLU blocks. DCGAN: "
+            "transposed convolutions in G, strided ones in D. MLP: the toy networks, sized below.",
+        )
     lr_fmt = "{:g}".format
     sb.select_slider("Learning rate of D", LEARNING_RATES, key="w_lr_d", format_func=lr_fmt)
     sb.select_slider("Learning rate of G", LEARNING_RATES, key="w_lr_g", format_func=lr_fmt)
@@ -136,7 +153,7 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
     sb.slider(
         "Latent dimension (z)",
         1,
-        64,
+        int(LIMITS["latent_dim"][1]),
         key="w_latent_dim",
         help="With 1, p_g is exact (change of variables) and the z → x lines are drawn.",
     )
@@ -239,10 +256,12 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         STEPS_CHOICES,
         key="w_steps_per_frame",
         help="Training iterations between two redraws while playing. Auto: as many as fit in "
-        f"{TRAIN_BUDGET_S * 1000:.0f} ms, so the picture stays fluid on a slow machine and "
-        "training goes fast on a quick one.",
+        f"{TRAIN_BUDGET_S * 1000:.0f} ms ({IMAGE_TRAIN_BUDGET_S * 1000:.0f} ms for MNIST), so the "
+        "picture stays fluid on a slow machine and training goes fast on a quick one.",
     )
     values = {name[2:]: st.session_state[name] for name in st.session_state if str(name).startswith("w_")}
+    if values["p_data"] not in P_DATA_IMAGES:
+        values["model"] = "mlp"  # the MNIST networks exist for images only
     steps = values.pop("steps_per_frame")
     view = ViewOptions(steps_per_frame=None if steps == "auto" else int(steps))
     if values["p_data"] == "custom":

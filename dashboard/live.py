@@ -6,12 +6,13 @@ import time
 
 import streamlit as st
 
-from dashboard.controls import STEPS_CHOICES, TRAIN_BUDGET_S, ViewOptions, reset_trainer
+from dashboard.controls import IMAGE_TRAIN_BUDGET_S, STEPS_CHOICES, TRAIN_BUDGET_S, ViewOptions, reset_trainer
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
-from ganlab.plots import metrics_chart
+from ganlab.plots import metrics_chart, mnist_metrics_chart
 from ganlab.snapshot import Snapshot, take_snapshot
 from ganlab.snapshot2d import Snapshot2D
+from ganlab.snapshot_mnist import SnapshotMnist
 from ganlab.train import Trainer
 
 TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
@@ -76,9 +77,10 @@ def buttons_ui(cfg: ToyConfig) -> None:
 
 def _train_frame(trainer: Trainer, view: ViewOptions) -> bool:
     """One frame's iterations: the chosen number, or (auto) as many as the last frames' pace
-    fits in TRAIN_BUDGET_S. False if training diverged."""
+    fits in the training budget. False if training diverged."""
     per_iter = st.session_state.get("s_per_iteration")
-    n = view.steps_per_frame or (1 if per_iter is None else round(TRAIN_BUDGET_S / per_iter))
+    budget = IMAGE_TRAIN_BUDGET_S if trainer.cfg.data_dim == 784 else TRAIN_BUDGET_S
+    n = view.steps_per_frame or (1 if per_iter is None else round(budget / per_iter))
     n = min(max(n, 1), STEPS_CHOICES[-1])
     start = time.perf_counter()
     ok = trainer.advance(n)
@@ -87,7 +89,7 @@ def _train_frame(trainer: Trainer, view: ViewOptions) -> bool:
     return ok
 
 
-def play_frame(view: ViewOptions) -> tuple[Trainer, Snapshot | Snapshot2D]:
+def play_frame(view: ViewOptions) -> tuple[Trainer, Snapshot | Snapshot2D | SnapshotMnist]:
     """Inside a fragment: train one frame's iterations if playing, then snapshot and log it."""
     trainer = st.session_state["trainer"]
     running = st.session_state["running"]
@@ -117,6 +119,8 @@ def metrics_view(height: int = 460) -> None:
         if len(history) < 2:
             st.caption("Metric curves appear after a few updates: press Play or a step button.")
             return
-        live_chart(metrics_chart(history[:: max(1, len(history) // 600)], height=height), key="metrics_chart")
+        shown = history[:: max(1, len(history) // 600)]
+        chart = metrics_chart if "jsd" in history[-1] else mnist_metrics_chart
+        live_chart(chart(shown, height=height), key="metrics_chart")
 
     curves()

@@ -25,13 +25,20 @@ class Maxout(nn.Module):
     """A maxout layer (Goodfellow et al. 2013, the paper's discriminator): each of ``n_out``
     units is the max over ``pieces`` linear functions of the input."""
 
-    def __init__(self, n_in: int, n_out: int, pieces: int) -> None:
+    def __init__(self, n_in: int, n_out: int, pieces: int, max_norm: float | None = None) -> None:
         super().__init__()
-        self.n_out, self.pieces = n_out, pieces
+        self.n_out, self.pieces, self.max_norm = n_out, pieces, max_norm
         self.linear = nn.Linear(n_in, n_out * pieces)
 
     def forward(self, x):
         return self.linear(x).view(*x.shape[:-1], self.n_out, self.pieces).amax(-1)
+
+    @torch.no_grad()
+    def constrain(self) -> None:
+        """Rescale any piece's weight vector longer than ``max_norm`` back to that length."""
+        if self.max_norm is not None:
+            w = self.linear.weight  # (n_out * pieces, n_in)
+            w.mul_((self.max_norm / w.norm(dim=1, keepdim=True).clamp_min(1e-12)).clamp(max=1.0))
 
 
 G_ACTIVATIONS = {"silu": nn.SiLU, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
@@ -93,15 +100,19 @@ def paper_generator(latent: int) -> nn.Module:
     return _uniform_init(mlp(latent, 784, 1200, 2, nn.ReLU), 0.05)
 
 
+PAPER_MAX_NORM = 1.9365  # the released model's max_col_norm on D's maxout layers
+
+
 def paper_discriminator(n_in: int) -> nn.Module:
     """The paper's MNIST D: maxout 240 x 5 pieces, twice, then one logit; dropout keeps 80 %
-    of the inputs and 50 % of the hidden units (only while training)."""
+    of the inputs and 50 % of the hidden units (only while training); each maxout piece's
+    weight vector is kept within length 1.9365 (the trainer calls ``constrain`` after each step)."""
     return _uniform_init(
         nn.Sequential(
             nn.Dropout(0.2),
-            Maxout(n_in, 240, 5),
+            Maxout(n_in, 240, 5, max_norm=PAPER_MAX_NORM),
             nn.Dropout(0.5),
-            Maxout(240, 240, 5),
+            Maxout(240, 240, 5, max_norm=PAPER_MAX_NORM),
             nn.Dropout(0.5),
             nn.Linear(240, 1),
         ),

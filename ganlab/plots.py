@@ -190,6 +190,10 @@ def metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.
         )
         fig.update_yaxes(range=[0, history[-1]["modes_total"] + 0.5], row=4, col=1)
         fig.update_yaxes(range=[0, 101], dtick=25, row=4, col=1, secondary_y=True, showgrid=False)
+    return _curves_layout(fig, height, rows)
+
+
+def _curves_layout(fig: go.Figure, height: int, rows: int) -> go.Figure:
     fig.update_layout(
         template="none",
         height=height,
@@ -199,6 +203,60 @@ def metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.
     )
     fig.update_annotations(font_size=12)
     fig.update_xaxes(title_text="G updates", row=rows, col=1)
+    return fig
+
+
+def mnist_metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.Figure:
+    """An image GAN's curves: the losses, and D's mean output on real and on generated images."""
+    steps = _f32([h["g_updates"] for h in history])
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=["losses (last minibatch)", "mean D(x) on real and on generated images"],
+    )
+    for row, key, name, color in (
+        (1, "loss_d", "D loss (−V on batch)", COLORS["d"]),
+        (1, "loss_g", "G loss", COLORS["p_g"]),
+        (2, "mean_d_real", "D(real)", "#1a9641"),
+        (2, "mean_d_fake", "D(G(z))", "#7b3294"),
+    ):
+        ys = _f32([h.get(key, np.nan) for h in history])
+        fig.add_trace(go.Scatter(x=steps, y=ys, name=name, line={"color": color}), row, 1)
+    fig.add_hline(y=0.5, line={"color": "grey", "width": 1, "dash": "dot"}, row=2, col=1)
+    fig.update_yaxes(range=[0, 1], row=2, col=1)
+    return _curves_layout(fig, height, 2)
+
+
+def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:
+    """Histograms of D(x) on real images and on generated ones (D's view of the game)."""
+    edges = np.linspace(0, 1, bins + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=_f32(centres),
+                y=_f32(np.histogram(values, edges)[0] / max(len(values), 1)),
+                name=name,
+                marker={"color": color, "opacity": 0.6},
+                width=1 / bins,
+                hoverinfo="skip",
+            )
+            for values, name, color in ((d_real, "D(real)", "#1a9641"), (d_fake, "D(G(z))", "#7b3294"))
+        ]
+    )
+    fig.update_layout(
+        template="none",
+        barmode="overlay",
+        height=height,
+        margin={"l": 45, "r": 10, "t": 30, "b": 40},
+        title={"text": "D(x) on 512 real and 512 generated images", "font": {"size": 13}, "x": 0},
+        xaxis={"range": [0, 1], "title": {"text": "D(x)"}},
+        yaxis={"title": {"text": "share"}, "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.3},
+        uirevision="dhist",
+    )
     return fig
 
 

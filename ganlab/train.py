@@ -60,6 +60,7 @@ class Trainer:
         if cfg.model == "paper":  # as the released model: G starts from the mean training image
             init_output_bias(self.G, self.dist.images(self.device).float().mean(0) / 255)
         self.opt_d, self.opt_g = self._optimizers()
+        self._constrained = [m for m in self.D.modules() if getattr(m, "max_norm", None) is not None]
         self.G_ema = self._ema_copy()
         fixed_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.fixed_z = self._noise(N_FIXED, fixed_rng)  # (N_FIXED, latent_dim)
@@ -172,6 +173,8 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.opt_d.step()
+        for layer in self._constrained:
+            layer.constrain()
         self.loss_d = loss.detach()  # the GAN loss alone, comparable with and without R1
         self.d_updates += 1
 

@@ -137,3 +137,30 @@ def test_the_1d_title_names_the_aids_too(app):
     app.select_slider(key="w_r1").set_value(0.1).run()
     assert not app.exception and app.session_state["trainer"].cfg.r1 == 0.1
     assert "R1 γ 0.1" in chart_spec(app)["layout"]["title"]["text"]
+
+
+def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
+    app.selectbox(key="preset").set_value("mnist-mlp").run()
+    assert not app.exception
+    assert app.session_state["trainer"].cfg.model == "tutorial"
+    images = app.get("image")
+    assert len(images) >= 4  # fixed-z grid, fresh grid, Figure 2, Figure 3
+    before = app.session_state["trainer"].g_updates
+    app.button(key="iteration").click().run()
+    assert app.session_state["trainer"].g_updates == before + 1
+    hist = chart_spec(app, "d_hist")
+    assert [trace["name"] for trace in hist["data"]] == ["D(real)", "D(G(z))"]
+    app.selectbox(key="w_model").set_value("dcgan").run()  # rebuilds with other networks
+    assert not app.exception and app.session_state["trainer"].cfg.model == "dcgan"
+    app.selectbox(key="preset").set_value("mnist-paper").run()  # latent 100, batch 100, SGD 0.1
+    cfg = app.session_state["trainer"].cfg
+    assert not app.exception and (cfg.model, cfg.latent_dim, cfg.batch_size, cfg.lr_g) == (
+        "paper",
+        100,
+        100,
+        0.1,
+    )
+    app.number_input(key="fig3_a").set_value(7).run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "Figure 2" in text and "Figure 3" in text

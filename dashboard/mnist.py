@@ -1,0 +1,87 @@
+"""The MNIST views: digits forming live from fixed z, D's view of real and fake, and the
+paper's Figure 2 (samples beside their nearest training image) and Figure 3 (z walks)."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from dashboard.controls import ViewOptions
+from dashboard.live import TICK_S, aids_label, metrics_view, play_frame
+from dashboard.live_chart import live_chart
+from ganlab.images import figure2, figure3, montage, to_png
+from ganlab.plots import d_histogram_chart
+from ganlab.presets import PRESETS
+from ganlab.snapshot_mnist import GRID_SIDE
+from ganlab.train import Trainer, device_label
+
+SCALE = 2  # sample grids are drawn at twice their pixel size
+
+
+def _target_steps() -> int:
+    """The length of a full run of the chosen preset (for the progress bar)."""
+    preset = PRESETS.get(st.session_state.get("preset", ""))
+    return preset.steps if preset is not None and preset.config.p_data == "mnist" else 10_000
+
+
+def live_view(view: ViewOptions) -> None:
+    """Sample grids, D's histograms and the progress bar, redrawn by a fragment while playing."""
+    left, right = st.columns([3, 2])
+    with left:
+
+        @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
+        def frame() -> None:
+            trainer, snap = play_frame(view)
+            m, target = snap.metrics, _target_steps()
+            st.progress(
+                min(trainer.g_updates / target, 1.0),
+                text=f"**G updates** {trainer.g_updates:,} of a {target:,}-update run · **D updates** "
+                f"{trainer.d_updates:,} · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) "
+                f"{m['mean_d_fake']:.3f} · {device_label(trainer.device)}{aids_label(trainer)}",
+            )
+            fixed, fresh = st.columns(2)
+            fixed.image(
+                to_png(montage(snap.fixed, GRID_SIDE), SCALE),
+                caption="G(z) for 64 fixed z: the same digits, forming",
+            )
+            fresh.image(to_png(montage(snap.fresh, GRID_SIDE), SCALE), caption="G(z) for 64 new z each frame")
+            live_chart(d_histogram_chart(snap.d_real, snap.d_fake), key="d_hist")
+
+        frame()
+    with right:
+        metrics_view(height=520)
+
+
+def figure2_view(trainer: Trainer) -> None:
+    """Samples with the nearest training image after each row (the paper's memorisation check)."""
+    st.markdown(
+        "**Figure 2** of the paper: rows of samples; the framed image closing each row is the "
+        "training image nearest (in pixels) to the sample beside it. If G only memorised, the two "
+        "would match."
+    )
+    seed = st.number_input("Noise seed", 0, 2**31 - 1, value=0, step=1, key="fig2_seed")
+    rng = torch.Generator(device=trainer.device).manual_seed(int(seed))
+    with torch.no_grad(), trainer.evaluating():
+        samples = trainer.G_eval(trainer._noise(24, rng)).float().cpu().numpy().reshape(-1, 28, 28)
+    with st.spinner("Searching 50,000 training images…"):
+        picture = figure2(samples, rows=4, cols=6)
+    st.image(to_png(picture, 3), caption=f"G updates {trainer.g_updates:,}; framed: nearest training image")
+    st.download_button("Download PNG", to_png(picture, 3), "figure2.png", "image/png", key="dl_fig2")
+
+
+def figure3_view(trainer: Trainer) -> None:
+    """Straight lines through z space, one walk per row (the paper's Figure 3)."""
+    st.markdown(
+        "**Figure 3** of the paper: digits from points on the straight line between two noise "
+        "vectors z₀ and z₁. Smooth changes mean G has not just learnt a lookup table."
+    )
+    cols = st.columns(3)
+    a = cols[0].number_input("Seed of z₀", 0, 2**31 - 1, value=1, step=1, key="fig3_a")
+    b = cols[1].number_input("Seed of z₁", 0, 2**31 - 1, value=2, step=1, key="fig3_b")
+    steps = cols[2].slider("Steps along the line", 3, 16, value=10, key="fig3_steps")
+    seeds = [(int(a) + 2 * i, int(b) + 2 * i) for i in range(4)]  # the chosen walk, then three more
+    picture = figure3(trainer, seeds, steps)
+    st.image(
+        to_png(picture, 3), caption="Each row: z₀ on the left to z₁ on the right; the first row is yours"
+    )
+    st.download_button("Download PNG", to_png(picture, 3), "figure3.png", "image/png", key="dl_fig3")

@@ -1,0 +1,78 @@
+"""MNIST pictures as arrays: sample grids, the paper's Figure 2 (samples beside their nearest
+training image) and Figure 3 (walks through z space). No Streamlit, no Plotly."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+
+from ganlab.data.mnist import TRAIN_END, load_mnist
+from ganlab.train import Trainer
+
+__all__ = ["montage", "to_png", "nearest_training", "figure2", "figure3", "z_walk"]
+
+
+def montage(images: np.ndarray, cols: int, pad: int = 2, value: float = 0.5) -> np.ndarray:
+    """(n, h, w) images in [0, 1] -> one uint8 picture, ``cols`` per row, ``pad`` pixels apart."""
+    n, h, w = images.shape
+    rows = -(-n // cols)
+    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad), value, dtype=np.float32)
+    for i, img in enumerate(images):
+        y, x = (pad + k * (size + pad) for k, size in zip(divmod(i, cols), (h, w)))
+        out[y : y + h, x : x + w] = img
+    return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
+
+
+def to_png(picture: np.ndarray, scale: int = 1) -> bytes:
+    """A uint8 grey picture as PNG bytes, enlarged ``scale`` times (nearest neighbour)."""
+    from PIL import Image
+
+    if scale > 1:
+        picture = picture.repeat(scale, 0).repeat(scale, 1)
+    buf = io.BytesIO()
+    Image.fromarray(picture, mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def nearest_training(samples: np.ndarray, train: np.ndarray | None = None) -> np.ndarray:
+    """Index of each sample's nearest image in ``train`` (uint8; default: the GAN's training
+    images), by Euclidean distance with pixels in [0, 1]."""
+    if train is None:
+        train = load_mnist("train")[0][:TRAIN_END]
+    s = torch.from_numpy(samples.reshape(len(samples), -1).astype(np.float32))
+    t = torch.tensor(train.reshape(len(train), -1), dtype=torch.float32) / 255.0
+    d2 = (t * t).sum(1) - 2 * s @ t.T  # (n, N): |t|² - 2 s·t; |s|² is the same along a row
+    return d2.argmin(1).numpy()
+
+
+def figure2(samples: np.ndarray, rows: int = 4, cols: int = 6) -> np.ndarray:
+    """Figure 2: ``rows`` x ``cols`` samples, and after each row the training image nearest to
+    the row's last sample (outlined by a light frame): a memorisation check."""
+    train = load_mnist("train")[0][:TRAIN_END]
+    picked = samples[: rows * cols].reshape(rows, cols, 28, 28)
+    near = train[nearest_training(picked[:, -1])] / 255.0  # (rows, 28, 28)
+    framed = near.copy()  # MNIST's borders are blank: draw a white frame on them
+    framed[:, [0, -1], :] = 1.0
+    framed[:, :, [0, -1]] = 1.0
+    grid = np.concatenate([picked, framed[:, None]], axis=1).reshape(-1, 28, 28)
+    return montage(grid, cols + 1)
+
+
+@torch.no_grad()
+def z_walk(trainer: Trainer, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> np.ndarray:
+    """G at ``steps`` points on the line from z0 to z1 (both (latent,)): (steps, 28, 28)."""
+    t = torch.linspace(0, 1, steps, device=trainer.device)[:, None]
+    z = (1 - t) * z0.to(trainer.device) + t * z1.to(trainer.device)
+    with trainer.evaluating():
+        return trainer.G_eval(z).float().cpu().numpy().reshape(-1, 28, 28)
+
+
+def figure3(trainer: Trainer, seeds: list[tuple[int, int]], steps: int = 10) -> np.ndarray:
+    """Figure 3: one row per (seed, seed) pair, G along the straight line between the two z."""
+    rows = []
+    for a, b in seeds:
+        z = [trainer._noise(1, torch.Generator(device=trainer.device).manual_seed(s))[0] for s in (a, b)]
+        rows.append(z_walk(trainer, z[0], z[1], steps))
+    return montage(np.concatenate(rows), steps)
