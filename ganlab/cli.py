@@ -142,8 +142,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    import torch
-
     from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
     from ganlab.data.mnist import MnistError
 
@@ -156,13 +154,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         trainer = load_trainer(run, device=args.device)
     except (CheckpointError, MnistError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
-    rng = torch.Generator(device=trainer.device).manual_seed(args.seed)
-    chunks = []
-    with torch.no_grad(), trainer.evaluating():
-        for start in range(0, args.n, 8192):
-            z = trainer._noise(min(8192, args.n - start), rng)
-            chunks.append(trainer.G_eval(z).float().cpu().numpy())
-    samples = np.concatenate(chunks)  # (n, data_dim)
+    samples = trainer.sample(args.n, args.seed).float().cpu().numpy()  # (n, data_dim)
     if trainer.cfg.data_dim == 784:
         samples = samples.reshape(-1, 28, 28)  # pixel values in [0, 1]
     buf = io.BytesIO()
@@ -173,64 +165,109 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """`ganlab eval parzen`: Table 1's Parzen-window log-likelihood of a run's MNIST samples."""
-    import torch
+    """`ganlab eval parzen|digits`: Table 1's Parzen-window log-likelihood, or the judge's view
+    (digit classes, confidence, Fréchet distance) of a run's MNIST samples."""
 
-    from ganlab.checkpoint import CheckpointError, load_trainer, write_json
-    from ganlab.data.mnist import TRAIN_END, MnistError, load_mnist
-    from ganlab.parzen import parzen_evaluate
+    from ganlab.checkpoint import CheckpointError, write_json
+    from ganlab.data.mnist import MnistError, load_mnist
+    from ganlab.judge import JudgeError, judge_samples, load_judge
+    from ganlab.parzen import parzen_mnist
 
     try:
-        train_images, test_images = load_mnist("train")[0], load_mnist("test")[0]
-        if args.real:  # the estimator's ceiling: real training images in place of samples
+        train_images = load_mnist("train")[0]
+        if args.real:  # real training images in place of samples: the ceiling of each measure
             samples, what = (
                 train_images[: args.n].reshape(-1, 784) / 255.0,
                 f"{args.n:,} real training images",
             )
         else:
-            run = Path(args.run or "")
-            if not run.is_dir():
-                raise UsageError("--run must name a run directory of `ganlab train` (or give --real)")
-            trainer = load_trainer(run, device=args.device)
-            if trainer.cfg.data_dim != 784:
-                raise UsageError(
-                    f"{run} is a {trainer.cfg.p_data} run; the Parzen estimate is for MNIST runs"
-                )
-            rng = torch.Generator(device=trainer.device).manual_seed(args.seed)
-            with torch.no_grad(), trainer.evaluating():
-                chunks = [
-                    trainer.G_eval(trainer._noise(min(5000, args.n - i), rng)) for i in range(0, args.n, 5000)
-                ]
-            samples, what = torch.cat(chunks).double().cpu().numpy(), f"{args.n:,} samples of {run}"
+            samples, what = _run_samples(args)
+        judge = load_judge() if args.metric == "digits" else None
+    except (CheckpointError, MnistError, JudgeError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    if judge is not None:
+        summary = {"samples": what, **judge_samples(judge, samples)}
+        text = (
+            f"digits judged: class shares {' '.join(f'{v:.1%}' for v in summary['class_share'])} (0-9); "
+            f"KL to uniform {summary['kl_to_uniform']:.3f}; "
+            f"mean confidence {summary['mean_confidence']:.3f}; "
+            f"Fréchet distance to the test set {summary['frechet']:.2f} ({what})"
+        )
+    else:
+        result = parzen_mnist(samples, progress=lambda stage, f: _progress(f"Parzen window: {stage}", f))
+        summary = {
+            "parzen_nats": result.mean,
+            "stderr": result.stderr,
+            "sigma": result.sigma,
+            "samples": what,
+            "validation": {f"{s:.4f}": v for s, v in result.validation.items()},
+        }
+        text = (
+            f"Parzen log-likelihood {result.mean:.1f} ± {result.stderr:.1f} nats (σ = {result.sigma:.3f}; "
+            f"{what}; 10,000 test images)"
+        )
+        sys.stderr.write("\n")
+    if not args.real:
+        write_json(Path(args.run) / f"eval_{args.metric}.json", summary)
+    print(json.dumps(summary) if args.json else text)
+    return 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """`ganlab judge`: train the MNIST classifier that judges generated digits, once."""
+    import torch
+
+    from ganlab.checkpoint import atomic_write
+    from ganlab.data.mnist import MnistError
+    from ganlab.judge import train_judge
+
+    try:
+        judge, accuracy = train_judge(
+            epochs=args.epochs, seed=args.seed, progress=lambda m, f: _progress(m, f)
+        )
+    except MnistError as exc:
+        raise UsageError(str(exc)) from None
+    buf = io.BytesIO()
+    torch.save(judge.state_dict(), buf)
+    atomic_write(Path(args.out), buf.getvalue())
+    sys.stderr.write(f"\nwrote {args.out}: test accuracy {accuracy:.2%} on the 10,000 MNIST test images\n")
+    return 0
+
+
+def _run_samples(args: argparse.Namespace) -> tuple[np.ndarray, str]:
+    """``args.n`` MNIST samples (n, 784) of ``args.run`` in [0, 1], and a description."""
+
+    from ganlab.checkpoint import load_trainer
+
+    run = Path(args.run or "")
+    if not run.is_dir():
+        raise UsageError("--run must name a run directory of `ganlab train` (or give --real)")
+    trainer = load_trainer(run, device=args.device)
+    if trainer.cfg.data_dim != 784:
+        raise UsageError(f"{run} is a {trainer.cfg.p_data} run; this evaluation is for MNIST runs")
+    return trainer.sample(args.n, args.seed).double().cpu().numpy(), f"{args.n:,} samples of {run}"
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """`ganlab figures`: the paper's Figures 2 and 3 from an MNIST run, as PNG files."""
+    from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
+    from ganlab.data.mnist import MnistError
+    from ganlab.images import figure2, figure3, to_png
+
+    try:
+        trainer = load_trainer(Path(args.run), device=args.device)
     except (CheckpointError, MnistError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
-
-    def as_tensor(a: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64).reshape(-1, 784))
-
-    result = parzen_evaluate(
-        as_tensor(samples),
-        as_tensor(train_images[TRAIN_END : TRAIN_END + 1000] / 255.0),
-        as_tensor(test_images / 255.0),
-        progress=lambda stage, f: _progress(
-            f"Parzen window: {'choosing σ' if stage == 'σ' else 'test set'}", f
-        ),
-    )
-    summary = {
-        "parzen_nats": result.mean,
-        "stderr": result.stderr,
-        "sigma": result.sigma,
-        "samples": what,
-        "validation": {f"{s:.4f}": v for s, v in result.validation.items()},
-    }
-    if not args.real:
-        write_json(Path(args.run) / "eval_parzen.json", summary)
-    sys.stderr.write("\n")
-    print(
-        json.dumps(summary)
-        if args.json
-        else f"Parzen log-likelihood {result.mean:.1f} ± {result.stderr:.1f} nats (σ = {result.sigma:.3f}; "
-        f"{what}; 10,000 test images)"
+    if trainer.cfg.data_dim != 784:
+        raise UsageError(f"{args.run} is a {trainer.cfg.p_data} run; Figures 2 and 3 are for MNIST runs")
+    out = _out_dir(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    samples = trainer.sample(24, args.seed).float().cpu().numpy().reshape(-1, 28, 28)
+    atomic_write(out / "figure2.png", to_png(figure2(samples), 3))
+    seeds = [(args.seed + 2 * i + 1, args.seed + 2 * i + 2) for i in range(5)]
+    atomic_write(out / "figure3.png", to_png(figure3(trainer, seeds), 3))
+    sys.stderr.write(
+        f"wrote {out}/figure2.png (samples and nearest training images), figure3.png (z walks)\n"
     )
     return 0
 
@@ -317,11 +354,14 @@ MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the ship
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ganlab.judge import JUDGE_PATH
     from ganlab.presets import PRESETS
 
     parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{train,sample,eval,plot,figure1,bench,dashboard}"
+        dest="command",
+        required=True,
+        metavar="{train,sample,eval,judge,figures,plot,figure1,bench,dashboard}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -350,7 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_sample)
 
     p = sub.add_parser("eval", help="evaluate an MNIST run: the paper's Parzen-window log-likelihood")
-    p.add_argument("metric", choices=["parzen"], help="parzen: Table 1's protocol (10,000 samples)")
+    p.add_argument(
+        "metric",
+        choices=["parzen", "digits"],
+        help="parzen: Table 1's protocol; digits: the judge's class shares, confidence, Fréchet distance",
+    )
     p.add_argument("--run", help="a run directory of `ganlab train` (MNIST)")
     p.add_argument("--real", action="store_true", help="score real training images instead (the ceiling)")
     p.add_argument("--n", type=_int_in(100, 60_000), default=10_000, help="samples (default 10,000)")
@@ -359,6 +403,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_eval)
+
+    p = sub.add_parser("judge", help="train the MNIST classifier that judges generated digits")
+    p.add_argument(
+        "--out", default=str(JUDGE_PATH), help="where to write its weights (default: the shipped file)"
+    )
+    p.add_argument("--epochs", type=_int_in(1, 50), default=2)
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_judge)
+
+    p = sub.add_parser("figures", help="the paper's Figures 2 and 3 from an MNIST run (PNG)")
+    p.add_argument("--run", required=True, help="an MNIST run directory of `ganlab train`")
+    p.add_argument("--out", required=True, help="directory for figure2.png and figure3.png")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_figures)
 
     p = sub.add_parser("plot", help="draw 2D runs side by side (D, samples, gradients, manifold) as PNG/SVG")
     p.add_argument("--run", required=True, action="append", help="a 2D run directory (repeatable)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["ParzenResult", "parzen_log_likelihood", "parzen_evaluate", "SIGMAS"]
+__all__ = ["ParzenResult", "parzen_log_likelihood", "parzen_evaluate", "parzen_mnist", "SIGMAS"]
 
 SIGMAS = np.logspace(-1, 0, 10)
 
@@ -74,4 +74,22 @@ def parzen_evaluate(
         stderr=float(ll.std() / math.sqrt(len(ll))),
         sigma=sigma,
         validation={float(s): float(m) for s, m in zip(sigmas, means)},
+    )
+
+
+def parzen_mnist(samples: np.ndarray, progress: Callable[[str, float], None] | None = None) -> ParzenResult:
+    """Table 1's protocol for MNIST samples (n, 784) in [0, 1]: σ on train images 50000-51000,
+    the score on the 10,000 test images."""
+    from ganlab.data.mnist import TRAIN_END, load_mnist
+
+    def as_tensor(images: np.ndarray, scale: float = 1.0) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(images, dtype=np.float64).reshape(-1, 784) / scale)
+
+    train, test = load_mnist("train")[0], load_mnist("test")[0]
+    stages = {"σ": "choosing σ", "test": "test images"}
+    return parzen_evaluate(
+        as_tensor(samples),
+        as_tensor(train[TRAIN_END : TRAIN_END + 1000], 255.0),
+        as_tensor(test, 255.0),
+        progress=progress and (lambda stage, f: progress(stages[stage], f)),
     )

@@ -207,26 +207,52 @@ def _curves_layout(fig: go.Figure, height: int, rows: int) -> go.Figure:
 
 
 def mnist_metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.Figure:
-    """An image GAN's curves: the losses, and D's mean output on real and on generated images."""
+    """An image GAN's curves: the losses; D's mean output on real and on generated images; and,
+    with the judge, KL(digit shares ‖ uniform) and the judge's mean confidence."""
     steps = _f32([h["g_updates"] for h in history])
+    judged = "digit_kl" in history[-1]
+    titles = ["losses (last minibatch)", "mean D(x) on real and on generated images"]
+    titles += ["the judge on 512 samples: KL(digits ‖ uniform), confidence"] if judged else []
     fig = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.12,
-        subplot_titles=["losses (last minibatch)", "mean D(x) on real and on generated images"],
+        rows=len(titles), cols=1, shared_xaxes=True, vertical_spacing=0.1, subplot_titles=titles
     )
-    for row, key, name, color in (
+    curves = [
         (1, "loss_d", "D loss (−V on batch)", COLORS["d"]),
         (1, "loss_g", "G loss", COLORS["p_g"]),
         (2, "mean_d_real", "D(real)", "#1a9641"),
         (2, "mean_d_fake", "D(G(z))", "#7b3294"),
-    ):
+    ]
+    curves += [
+        (3, "digit_kl", "KL(digits ‖ uniform)", "black"),
+        (3, "digit_confidence", "confidence", "#e66101"),
+    ]
+    for row, key, name, color in curves[: 6 if judged else 4]:
         ys = _f32([h.get(key, np.nan) for h in history])
         fig.add_trace(go.Scatter(x=steps, y=ys, name=name, line={"color": color}), row, 1)
     fig.add_hline(y=0.5, line={"color": "grey", "width": 1, "dash": "dot"}, row=2, col=1)
     fig.update_yaxes(range=[0, 1], row=2, col=1)
-    return _curves_layout(fig, height, 2)
+    return _curves_layout(fig, height, len(titles))
+
+
+def digit_share_chart(share: Sequence[float], height: int = 220) -> go.Figure:
+    """The share of each digit among generated samples, as the judge reads them."""
+    fig = go.Figure(
+        go.Bar(x=[str(d) for d in range(10)], y=_f32(share), marker={"color": "#7b3294"}, hoverinfo="skip")
+    )
+    fig.add_hline(y=0.1, line={"color": "grey", "width": 1, "dash": "dot"})
+    fig.update_layout(
+        template="none",
+        height=height,
+        margin={"l": 45, "r": 10, "t": 30, "b": 30},
+        title={
+            "text": "digits in 512 fixed-z samples, as the judge reads them (dotted: 10 %)",
+            "font": {"size": 13},
+            "x": 0,
+        },
+        yaxis={"range": [0, max(0.3, float(max(share)) * 1.1)], "tickformat": ".0%"},
+        uirevision="digits",
+    )
+    return fig
 
 
 def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:

@@ -1,16 +1,19 @@
 """Trainer state of an MNIST GAN -> plain numpy arrays for the image views (no Plotly).
 
 One frame holds: a grid of samples from fixed z (the same digits form frame after frame), a
-grid from fresh z, and D's outputs on real and on generated images.
+grid from fresh z, D's outputs on real and on generated images, and what the MNIST judge
+(ganlab.judge) reads in the fixed-z samples: the share of each digit and its confidence.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from ganlab.judge import JudgeError, load_judge
 from ganlab.train import Trainer
 
 __all__ = ["SnapshotMnist", "take_snapshot_mnist", "GRID_SIDE", "N_D_SAMPLES"]
@@ -29,12 +32,21 @@ class SnapshotMnist:
     fresh: np.ndarray  # G(z) for z drawn anew at this G update
     d_real: np.ndarray  # (N_D_SAMPLES,) D(x) on fixed real images
     d_fake: np.ndarray  # (N_D_SAMPLES,) D(G(z)) on fixed z
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)  # numbers, and the judge's digit_share list
 
 
 def images(x: torch.Tensor) -> np.ndarray:
     """(n, 784) tensor -> (n, 28, 28) float32 numpy array."""
     return x.detach().float().cpu().numpy().reshape(-1, 28, 28)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_judge():
+    """The shipped MNIST judge, loaded once; None when its weights are missing or unusable."""
+    try:
+        return load_judge()
+    except JudgeError:
+        return None
 
 
 @torch.no_grad()
@@ -55,6 +67,14 @@ def take_snapshot_mnist(trainer: Trainer) -> SnapshotMnist:
         "mean_d_real": float(d_real.mean()),
         "mean_d_fake": float(d_fake.mean()),
     }
+    judge = shipped_judge()
+    if judge is not None:  # what the judge reads in the 512 fixed-z samples (cheap: one small CNN pass)
+        probs = torch.softmax(judge(fake.float().cpu()), 1)
+        share = torch.bincount(probs.argmax(1), minlength=10).double() / len(probs)
+        nonzero = share[share > 0]
+        metrics["digit_share"] = share.tolist()
+        metrics["digit_kl"] = float((nonzero * torch.log(nonzero * 10)).sum())
+        metrics["digit_confidence"] = float(probs.max(1).values.mean())
     return SnapshotMnist(
         d_updates=trainer.d_updates,
         g_updates=trainer.g_updates,

@@ -197,6 +197,13 @@ class Trainer:
         self.loss_g = loss.detach()
         self.g_updates += 1
 
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, chunk: int = 8192) -> torch.Tensor:
+        """n samples of G_eval (n, data_dim) from noise seeded by ``seed``, in eval mode."""
+        rng = torch.Generator(device=self.device).manual_seed(seed)
+        with self.evaluating():
+            return torch.cat([self.G_eval(self._noise(min(chunk, n - i), rng)) for i in range(0, n, chunk)])
+
     def d_logit(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit for single points x (n, data_dim): with packing, a pack of copies of x."""
         return self.D(x.repeat(1, self.cfg.pack) if self.cfg.pack > 1 else x)

@@ -152,15 +152,19 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     assert [trace["name"] for trace in hist["data"]] == ["D(real)", "D(G(z))"]
     app.selectbox(key="w_model").set_value("dcgan").run()  # rebuilds with other networks
     assert not app.exception and app.session_state["trainer"].cfg.model == "dcgan"
-    app.selectbox(key="preset").set_value("mnist-paper").run()  # latent 100, batch 100, SGD 0.1
+    app.selectbox(key="preset").set_value("mnist-paper").run()  # latent 100 and batch 100 fit the widgets
     cfg = app.session_state["trainer"].cfg
-    assert not app.exception and (cfg.model, cfg.latent_dim, cfg.batch_size, cfg.lr_g) == (
-        "paper",
-        100,
-        100,
-        0.1,
-    )
+    assert not app.exception and (cfg.model, cfg.latent_dim, cfg.batch_size) == ("paper", 100, 100)
     app.number_input(key="fig3_a").set_value(7).run()
     assert not app.exception
     text = " ".join(m.value for m in app.markdown)
     assert "Figure 2" in text and "Figure 3" in text
+
+
+def test_mnist_evaluations_on_request(app):
+    app.selectbox(key="preset").set_value("mnist-mlp").run()
+    app.button(key="eval_digits").click().run()
+    assert not app.exception
+    at, result = app.session_state["digits_result"]
+    assert at == 0 and len(result["class_share"]) == 10 and result["frechet"] > 0
+    assert any("Fréchet distance" in m.value for m in app.markdown)

@@ -13,7 +13,9 @@ import torch
 from ganlab import ToyConfig, Trainer
 from ganlab.cli import main
 from ganlab.config import ConfigError
-from ganlab.data.mnist import SHIPPED, MnistError, load_mnist, read_idx
+from ganlab.data.mnist import SHIPPED, TRAIN_END, MnistError, load_mnist, read_idx
+from ganlab.images import nearest_training, z_walk
+from ganlab.judge import JUDGE_PATH, JudgeError, frechet_distance, judge_samples, load_judge
 from ganlab.parzen import SIGMAS, parzen_evaluate, parzen_log_likelihood
 from ganlab.snapshot import take_snapshot
 from ganlab.snapshot_mnist import GRID_SIDE, SnapshotMnist
@@ -190,3 +192,78 @@ def test_parzen_protocol_gives_the_reference_ceiling_for_real_images(capsys):
     assert result["parzen_nats"] == pytest.approx(241.2, abs=0.1) and result["stderr"] == pytest.approx(
         2.1, abs=0.05
     )
+
+
+def test_frechet_distance_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(20_000, 3))
+    assert frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+    shifted = a + np.array([3.0, 0.0, 4.0])
+    assert frechet_distance(a, shifted) == pytest.approx(25.0, rel=1e-6)  # |μ|², same covariance
+    scaled = a * 2  # Σ = 4 I against I: tr(I + 4 I - 2 · 2 I) = 1 per dimension
+    assert frechet_distance(a, scaled) == pytest.approx(3.0, rel=0.05)
+
+
+def test_shipped_judge_reads_real_digits_right(capsys):
+    judge = load_judge()
+    images, labels = load_mnist("test")
+    result = judge_samples(judge, images[:2000])
+    true_share = np.bincount(labels[:2000], minlength=10) / 2000
+    np.testing.assert_allclose(result["class_share"], true_share, atol=0.01)
+    assert result["mean_confidence"] > 0.95 and result["kl_to_uniform"] < 0.01
+    assert result["frechet"] < 10  # 2,000 test images against all 10,000 (small-sample bias ~5)
+    noise = np.random.default_rng(0).random((2000, 28, 28))
+    assert judge_samples(judge, noise)["frechet"] > 10 * result["frechet"]
+
+
+def test_untrusted_judge_files_are_refused(tmp_path):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("ran code",))
+
+    bad = tmp_path / "evil.pt"
+    bad.write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(JudgeError, match="not a ganlab MNIST judge"):
+        load_judge(bad)
+    (tmp_path / "short.pt").write_bytes(JUDGE_PATH.read_bytes()[:1000])
+    with pytest.raises(JudgeError):
+        load_judge(tmp_path / "short.pt")
+    with pytest.raises(JudgeError, match="ganlab judge --out"):
+        load_judge(tmp_path / "missing.pt")
+
+
+def test_cli_judges_digits(tmp_path, capsys):
+    assert main(["eval", "digits", "--real", "--n", "1000", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert min(result["class_share"]) > 0.05 and result["mean_confidence"] > 0.95
+
+
+def test_figures_2_and_3_from_a_run(tmp_path, capsys):
+    from PIL import Image
+
+    run = tmp_path / "run"
+    assert main(["train", "--preset", "mnist-mlp", "--steps", "2", "--out", str(run)]) == 0
+    assert main(["figures", "--run", str(run), "--out", str(tmp_path / "figs")]) == 0
+    fig2, fig3 = (Image.open(tmp_path / "figs" / f"figure{i}.png") for i in (2, 3))
+    assert fig2.size == (3 * (7 * 30 + 2), 3 * (4 * 30 + 2))  # 4 rows of 6 samples + their neighbour
+    assert fig3.size == (3 * (10 * 30 + 2), 3 * (5 * 30 + 2))  # 5 walks of 10 steps
+    toy = tmp_path / "toy"
+    assert main(["train", "--preset", "ring8", "--steps", "1", "--out", str(toy)]) == 0
+    assert main(["figures", "--run", str(toy), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_z_walk_runs_from_one_end_to_the_other():
+    trainer = Trainer(ToyConfig(p_data="mnist", model="mlp", latent_dim=8, hidden=32))
+    z0, z1 = torch.zeros(8), torch.ones(8)
+    walk = z_walk(trainer, z0, z1, steps=5)
+    with trainer.evaluating(), torch.no_grad():
+        ends = trainer.G_eval(torch.stack([z0, z1])).numpy().reshape(2, 28, 28)
+    np.testing.assert_allclose(walk[[0, -1]], ends, atol=1e-6)
+
+
+def test_nearest_training_finds_a_training_image_itself():
+    train = load_mnist("train")[0][:TRAIN_END]
+    picks = [3, 4_000, 49_999]
+    assert nearest_training(train[picks] / 255.0).tolist() == picks
