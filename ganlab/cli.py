@@ -67,7 +67,8 @@ def _summary(record: dict) -> str:
             f"  modes {record['modes_covered']}/{record['modes_total']}" if "modes_covered" in record else ""
         )
         return f"JSD {record['jsd']:.4f} nats{modes}"
-    return f"D(real) {record['mean_d_real']:.2f}  D(fake) {record['mean_d_fake']:.2f}"
+    digits = f"  digits KL {record['digit_kl']:.2f}" if "digit_kl" in record else ""
+    return f"D(real) {record['mean_d_real']:.2f}  D(fake) {record['mean_d_fake']:.2f}{digits}"
 
 
 def cmd_train(args: argparse.Namespace) -> int:

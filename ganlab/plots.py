@@ -244,11 +244,8 @@ def digit_share_chart(share: Sequence[float], height: int = 220) -> go.Figure:
         template="none",
         height=height,
         margin={"l": 45, "r": 10, "t": 30, "b": 30},
-        title={
-            "text": "digits in 512 fixed-z samples, as the judge reads them (dotted: 10 %)",
-            "font": {"size": 13},
-            "x": 0,
-        },
+        title={"text": "digits the judge reads in 512 samples", "font": {"size": 13}, "x": 0},
+        xaxis={"type": "category"},
         yaxis={"range": [0, max(0.3, float(max(share)) * 1.1)], "tickformat": ".0%"},
         uirevision="digits",
     )

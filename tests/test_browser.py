@@ -272,3 +272,29 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "your-data.png"))
     assert page.console_errors == []
+
+
+def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
+    page = app_page
+    choose(page, "preset", "mnist-mlp")
+    hist = keyed_frame(page, "d_hist")
+    wait_for(lambda: "D(x) on 512" in hist.inner_text("body"))
+    progress = page.locator("[data-testid=stProgress]").first
+    wait_for(lambda: "G updates 0 of a 20,000" in progress.inner_text())
+
+    def grid_src() -> str:
+        return page.locator("[data-testid=stImage] img").first.get_attribute("src")
+
+    before = grid_src()
+    button(page, "play", "Play").click()
+    wait_for(lambda: re.search(r"G updates ([1-9][\d,]*) of", progress.inner_text()), timeout=60)
+    wait_for(lambda: grid_src() != before, timeout=60)  # the fixed-z grid is redrawn
+    time.sleep(3)
+    page.screenshot(path=str(SHOTS / "mnist-training.png"))
+    button(page, "play", "Pause").click()
+    button(page, "play", "Play").wait_for()
+    for n in (2, 3):
+        page.get_by_role("tab", name=re.compile(f"Figure {n}")).click()
+        page.locator(f".st-key-dl_fig{n} button").wait_for()
+        page.screenshot(path=str(SHOTS / f"mnist-figure{n}.png"))
+    assert page.console_errors == []
