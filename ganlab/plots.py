@@ -219,11 +219,11 @@ def mnist_metrics_chart(history: Sequence[dict[str, float]], height: int = 460) 
     curves = [
         (1, "loss_d", "D loss (−V on batch)", COLORS["d"]),
         (1, "loss_g", "G loss", COLORS["p_g"]),
-        (2, "mean_d_real", "D(real)", "#1a9641"),
+        (2, "mean_d_real", "D(real)", "black"),
         (2, "mean_d_fake", "D(G(z))", "#7b3294"),
     ]
     curves += [
-        (3, "digit_kl", "KL(digits ‖ uniform)", "black"),
+        (3, "digit_kl", "KL(digits ‖ uniform)", "#555555"),
         (3, "digit_confidence", "confidence", "#e66101"),
     ]
     for row, key, name, color in curves[: 6 if judged else 4]:
