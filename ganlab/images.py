@@ -3,6 +3,7 @@ training image) and Figure 3 (walks through z space). No Streamlit, no Plotly.""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -36,14 +37,18 @@ def to_png(picture: np.ndarray, scale: int = 1) -> bytes:
     return buf.getvalue()
 
 
-def nearest_training(samples: np.ndarray, train: np.ndarray | None = None) -> np.ndarray:
-    """Index of each sample's nearest image in ``train`` (uint8; default: the GAN's training
-    images), by Euclidean distance with pixels in [0, 1]."""
-    if train is None:
-        train = load_mnist("train")[0][:TRAIN_END]
+@functools.lru_cache(maxsize=1)
+def _training_matrix() -> tuple[torch.Tensor, torch.Tensor]:
+    """The GAN's training images (TRAIN_END, 784) in [0, 1] and their squared norms, made once."""
+    t = torch.tensor(load_mnist("train")[0][:TRAIN_END].reshape(TRAIN_END, -1), dtype=torch.float32) / 255.0
+    return t, (t * t).sum(1)
+
+
+def nearest_training(samples: np.ndarray) -> np.ndarray:
+    """Index of each sample's nearest training image of the GAN (Euclidean, pixels in [0, 1])."""
+    t, t2 = _training_matrix()
     s = torch.from_numpy(samples.reshape(len(samples), -1).astype(np.float32))
-    t = torch.tensor(train.reshape(len(train), -1), dtype=torch.float32) / 255.0
-    d2 = (t * t).sum(1) - 2 * s @ t.T  # (n, N): |t|² - 2 s·t; |s|² is the same along a row
+    d2 = t2 - 2 * s @ t.T  # (n, N): |t|² - 2 s·t; |s|² is the same along a row
     return d2.argmin(1).numpy()
 
 
