@@ -242,6 +242,7 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     page.get_by_role("tab", name="Your data").click()
     canvas = page.locator(".st-key-draw_canvas_0 iframe")
     canvas.wait_for(timeout=30_000)
+    keyed_frame(page, "draw_canvas_0")  # Plotly has drawn the canvas: clicks map to data points
     box = canvas.bounding_box()
     # A stroke across the canvas, then two clicks: points go back to Python on mouse-up.
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
