@@ -175,10 +175,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganlab.parzen import parzen_mnist
 
     try:
-        train_images = load_mnist("train")[0]
         if args.real:  # real training images in place of samples: the ceiling of each measure
             samples, what = (
-                train_images[: args.n].reshape(-1, 784) / 255.0,
+                load_mnist("train")[0][: args.n].reshape(-1, 784) / 255.0,
                 f"{args.n:,} real training images",
             )
         else:

@@ -22,6 +22,7 @@ __all__ = [
     "train_judge",
     "load_judge",
     "judge_samples",
+    "digit_stats",
     "frechet_distance",
     "JUDGE_PATH",
 ]
@@ -79,18 +80,19 @@ def train_judge(
         torch.manual_seed(seed)
         judge = Judge()
     opt = torch.optim.Adam(judge.parameters(), lr=1e-3)
-    steps = epochs * math.ceil(len(x) / 128)
-    for step in range(steps):
-        if step % math.ceil(len(x) / 128) == 0:
-            order = torch.randperm(len(x), generator=gen)
-        start = (step % math.ceil(len(x) / 128)) * 128
-        idx = order[start : start + 128]
-        loss = nn.functional.cross_entropy(judge(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if progress and step % 50 == 0:
-            progress(f"training the judge, loss {loss.item():.3f}", step / steps)
+    batches = math.ceil(len(x) / 128)
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=gen)
+        for b in range(batches):
+            idx = order[b * 128 : (b + 1) * 128]
+            loss = nn.functional.cross_entropy(judge(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if progress and b % 50 == 0:
+                progress(
+                    f"training the judge, loss {loss.item():.3f}", (epoch * batches + b) / (epochs * batches)
+                )
     judge.eval()
     test_images, test_labels = load_mnist("test")
     predicted = _batched(judge, _as_input(test_images)).argmax(1).numpy()
@@ -134,26 +136,26 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
 
 
-_TEST_FEATURES: dict[int, np.ndarray] = {}
-
-
-def judge_samples(judge: Judge, samples: np.ndarray) -> dict[str, float | list[float]]:
-    """Digit coverage (share per predicted class, KL to uniform), mean confidence, and the
-    Fréchet distance of the judge's features against the 10,000 test images."""
-    x = _as_input(samples)
-    with torch.no_grad():
-        feats = _batched(judge.features, x)
-        probs = torch.softmax(judge.head(feats), 1).numpy()
-    share = np.bincount(probs.argmax(1), minlength=10) / len(probs)
+def digit_stats(probs: torch.Tensor) -> dict[str, float | list[float]]:
+    """From the judge's class probabilities (n, 10): the share of each predicted digit, KL of
+    those shares to uniform (nats; 0 = every digit equally often) and the mean confidence."""
+    share = torch.bincount(probs.argmax(1), minlength=10).double() / len(probs)
     nonzero = share[share > 0]
-    if id(judge) not in _TEST_FEATURES:
-        _TEST_FEATURES.clear()
-        _TEST_FEATURES[id(judge)] = _batched(judge.features, _as_input(load_mnist("test")[0])).numpy()
     return {
         "class_share": share.tolist(),
-        "kl_to_uniform": float((nonzero * np.log(nonzero * 10)).sum()),
-        "mean_confidence": float(probs.max(1).mean()),
-        "frechet": frechet_distance(
-            feats.numpy().astype(np.float64), _TEST_FEATURES[id(judge)].astype(np.float64)
-        ),
+        "kl_to_uniform": float((nonzero * torch.log(nonzero * 10)).sum()),
+        "mean_confidence": float(probs.max(1).values.mean()),
+    }
+
+
+@torch.no_grad()
+def judge_samples(judge: Judge, samples: np.ndarray) -> dict[str, float | list[float]]:
+    """digit_stats of ``samples``, and the Fréchet distance of the judge's features against the
+    10,000 test images (their features are computed once per judge)."""
+    feats = _batched(judge.features, _as_input(samples))
+    if getattr(judge, "test_features", None) is None:
+        judge.test_features = _batched(judge.features, _as_input(load_mnist("test")[0])).double().numpy()
+    return {
+        **digit_stats(torch.softmax(judge.head(feats), 1)),
+        "frechet": frechet_distance(feats.double().numpy(), judge.test_features),
     }

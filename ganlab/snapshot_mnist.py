@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ganlab.judge import JudgeError, load_judge
+from ganlab.judge import JudgeError, digit_stats, load_judge
 from ganlab.train import Trainer
 
 __all__ = ["SnapshotMnist", "take_snapshot_mnist", "GRID_SIDE", "N_D_SAMPLES"]
@@ -69,12 +69,10 @@ def take_snapshot_mnist(trainer: Trainer) -> SnapshotMnist:
     }
     judge = shipped_judge()
     if judge is not None:  # what the judge reads in the 512 fixed-z samples (cheap: one small CNN pass)
-        probs = torch.softmax(judge(fake.float().cpu()), 1)
-        share = torch.bincount(probs.argmax(1), minlength=10).double() / len(probs)
-        nonzero = share[share > 0]
-        metrics["digit_share"] = share.tolist()
-        metrics["digit_kl"] = float((nonzero * torch.log(nonzero * 10)).sum())
-        metrics["digit_confidence"] = float(probs.max(1).values.mean())
+        stats = digit_stats(torch.softmax(judge(fake.float().cpu()), 1))
+        metrics["digit_share"] = stats["class_share"]
+        metrics["digit_kl"] = stats["kl_to_uniform"]
+        metrics["digit_confidence"] = stats["mean_confidence"]
     return SnapshotMnist(
         d_updates=trainer.d_updates,
         g_updates=trainer.g_updates,
