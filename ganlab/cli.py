@@ -71,37 +71,90 @@ def _summary(record: dict) -> str:
     return f"D(real) {record['mean_d_real']:.2f}  D(fake) {record['mean_d_fake']:.2f}{digits}"
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from ganlab.checkpoint import atomic_write, save_checkpoint, write_json
-    from ganlab.config import ConfigError, parse_assignment
-    from ganlab.data.mnist import MnistError
-    from ganlab.data.points import PointsError, read_points_csv
+def _new_trainer(args: argparse.Namespace):
+    """A fresh Trainer from --preset, --set, --device and --data; the preset's run length."""
+    from ganlab.config import parse_assignment
+    from ganlab.data.points import read_points_csv
     from ganlab.presets import get_preset
-    from ganlab.snapshot import take_snapshot
     from ganlab.train import Trainer
 
+    preset = get_preset(args.preset or "paper-1d")
+    cfg = preset.config
+    for assignment in args.set or []:
+        cfg = parse_assignment(cfg, assignment)
+    if args.device:
+        cfg = cfg.replace(device=args.device)
+    if args.data:
+        try:
+            raw = Path(args.data).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--data {args.data}: {exc.strerror or exc}") from None
+        points = read_points_csv(raw)
+        cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
+    return Trainer(cfg), preset.steps
+
+
+def _resumed_trainer(args: argparse.Namespace):
+    """The Trainer of --resume DIR, with --set applied as live changes, and its metrics lines."""
+    from ganlab.checkpoint import load_trainer
+    from ganlab.config import parse_assignment
+    from ganlab.train import LIVE_FIELDS, OPTIMIZER_FIELDS
+
+    if args.preset or args.data:
+        raise UsageError("--resume continues a run with its own settings; drop --preset and --data")
+    if not args.steps:
+        raise UsageError("--resume needs --steps: the total iterations the run should reach")
+    run = Path(args.resume)
+    if not run.is_dir():
+        raise UsageError(f"--resume {run} is not a directory (expected the --out of `ganlab train`)")
+    trainer = load_trainer(run, device=args.device)
+    cfg = trainer.cfg
+    for assignment in args.set or []:
+        cfg = parse_assignment(cfg, assignment)
+    rebuilt = sorted(k for k, v in cfg.to_dict().items() if v != trainer.cfg.to_dict()[k])
+    rebuilt = [k for k in rebuilt if k not in LIVE_FIELDS | OPTIMIZER_FIELDS]
+    if rebuilt:
+        raise UsageError(f"--resume cannot change {', '.join(rebuilt)} (that needs new models)")
+    trainer.apply(cfg)
+    if args.steps <= trainer.g_updates:
+        raise UsageError(f"--steps {args.steps}: the run is already at iteration {trainer.g_updates}")
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text(errors="replace").splitlines() if metrics.is_file() else []
+    return trainer, [line for line in lines if line.strip()]
+
+
+def _elapsed(lines: list[str]) -> float:
+    """The elapsed_s of a run's last metrics line (0 if there is none or it is unreadable)."""
     try:
-        preset = get_preset(args.preset)
-        cfg = preset.config
-        for assignment in args.set or []:
-            cfg = parse_assignment(cfg, assignment)
-        if args.device:
-            cfg = cfg.replace(device=args.device)
-        if args.data:
-            try:
-                raw = Path(args.data).read_bytes()
-            except OSError as exc:
-                raise UsageError(f"--data {args.data}: {exc.strerror or exc}") from None
-            points = read_points_csv(raw)
-            cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
-        trainer = Trainer(cfg)
-    except (ConfigError, PointsError, MnistError, RuntimeError) as exc:
+        value = float(json.loads(lines[-1])["elapsed_s"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ganlab.checkpoint import CheckpointError, atomic_write, save_checkpoint, write_json
+    from ganlab.config import ConfigError
+    from ganlab.data.mnist import MnistError
+    from ganlab.data.points import PointsError
+    from ganlab.snapshot import take_snapshot
+
+    lines: list[str] = []
+    try:
+        if args.resume:
+            trainer, lines = _resumed_trainer(args)
+            steps = args.steps
+        else:
+            trainer, preset_steps = _new_trainer(args)
+            steps = args.steps or preset_steps
+    except (ConfigError, PointsError, MnistError, CheckpointError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
-    out = _out_dir(args.out)
-    steps = args.steps or preset.steps
+    if not (args.out or args.resume):
+        raise UsageError("--out is required: the run directory to write")
+    out = _out_dir(args.out or args.resume)
     log_every = min(args.log_every, steps)
     out.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
+    offset = _elapsed(lines)  # a resumed run's clock goes on from where it stopped
     start = saved = time.perf_counter()
 
     def save() -> None:
@@ -121,7 +174,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 "d_updates": trainer.d_updates,
                 "g_updates": trainer.g_updates,
                 **take_snapshot(trainer).metrics,
-                "elapsed_s": round(time.perf_counter() - start, 3),
+                "elapsed_s": round(offset + time.perf_counter() - start, 3),
             }
             lines.append(json.dumps(record))
             _progress(f"G update {trainer.g_updates}/{steps}  {_summary(record)}", trainer.g_updates / steps)
@@ -366,8 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     devices = ["auto", "cpu", "cuda"]
 
     p = sub.add_parser("train", help="train a preset and write config.json, metrics.jsonl, checkpoint.pt")
-    p.add_argument("--preset", default="paper-1d", help=f"one of: {', '.join(PRESETS)}")
-    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), help="training iterations (k D + 1 G update each)")
+    p.add_argument("--preset", help=f"one of: {', '.join(PRESETS)} (default paper-1d)")
+    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), help="iterations to reach (k D + 1 G update each)")
+    p.add_argument(
+        "--resume", metavar="DIR", help="go on training the run in DIR (to --steps; --set for live values)"
+    )
     p.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="override one config value (repeatable)"
     )
@@ -376,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
     )
-    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--out", help="run directory (with --resume: that run's, unless named)")
     p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.set_defaults(handler=cmd_train)
 

@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -35,6 +36,35 @@ def test_train_writes_config_metrics_and_a_safe_checkpoint(trained):
     assert state["g_updates"] == 300 and state["d_updates"] == 300
 
 
+def test_resume_continues_exactly_where_the_run_stopped(trained, tmp_path):
+    """300 iterations then 200 more by --resume give the same weights as 500 in one go."""
+    straight = tmp_path / "straight"
+    assert main(["train", "--steps", "500", "--log-every", "100", "--out", str(straight)]) == 0
+    resumed = tmp_path / "resumed"
+    shutil.copytree(trained, resumed)
+    assert main(["train", "--resume", str(resumed), "--steps", "500", "--log-every", "100"]) == 0
+    a, b = (torch.load(d / "checkpoint.pt", weights_only=True) for d in (straight, resumed))
+    assert b["g_updates"] == 500
+    for name in ("generator", "discriminator"):
+        for key, value in a[name].items():
+            assert torch.equal(value, b[name][key]), f"{name}.{key}"
+    lines = [json.loads(line) for line in (resumed / "metrics.jsonl").read_text().splitlines()]
+    assert [r["g_updates"] for r in lines] == [100, 200, 300, 400, 500]
+    assert lines[3]["elapsed_s"] >= lines[2]["elapsed_s"]  # the clock goes on
+
+
+def test_resume_refuses_changes_that_need_new_models_and_runs_already_done(trained, tmp_path):
+    before = (trained / "checkpoint.pt").read_bytes()
+    for extra, fragment in (
+        (["--steps", "400", "--set", "latent_dim=3"], "cannot change latent_dim"),
+        (["--steps", "300"], "already at iteration 300"),
+    ):
+        result = run_cli("train", "--resume", str(trained), *extra)
+        assert result.returncode == 2 and fragment in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert (trained / "checkpoint.pt").read_bytes() == before
+
+
 def test_sample_shape_and_seed(trained, tmp_path):
     assert main(["sample", "--run", str(trained), "--n", "2500", "--out", str(tmp_path / "s.npy")]) == 0
     assert main(["sample", "--run", str(trained), "--n", "2500", "--out", str(tmp_path / "t.npy")]) == 0
@@ -58,6 +88,10 @@ def test_sample_shape_and_seed(trained, tmp_path):
         (["figure1"], "required: --out"),
         (["bench", "--seconds", "0"], "--seconds must be between"),
         (["fly"], "invalid choice"),
+        (["train", "--steps", "5"], "--out is required"),
+        (["train", "--resume", "X", "--preset", "ring8"], "drop --preset and --data"),
+        (["train", "--resume", "X"], "--resume needs --steps"),
+        (["train", "--resume", "X", "--steps", "9"], "--resume X is not a directory"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
