@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from dashboard.controls import IMAGE_TRAIN_BUDGET_S, STEPS_CHOICES, TRAIN_BUDGET_S, ViewOptions, reset_trainer
+from dashboard.controls import FRAME_TARGET_S, MIN_TRAIN_S, STEPS_CHOICES, ViewOptions, reset_trainer
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.plots import metrics_chart, mnist_metrics_chart
@@ -15,7 +15,8 @@ from ganlab.snapshot2d import Snapshot2D
 from ganlab.snapshot_mnist import SnapshotMnist
 from ganlab.train import Trainer
 
-TICK_S = 0.05  # timer between frames while playing; a frame's own work comes on top
+TICK_S = 0.05  # the browser asks for a rerun this often; a longer rerun is followed at once by the next
+FRAMES_PER_RUN = 4  # while playing, frames drawn per Streamlit rerun (its overhead is paid once)
 METRICS_EVERY_S = 1.0  # while playing, the sample-based metrics are computed this often, not every frame
 METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
@@ -75,39 +76,71 @@ def buttons_ui(cfg: ToyConfig) -> None:
         )
 
 
-def _train_frame(trainer: Trainer, view: ViewOptions) -> bool:
-    """One frame's iterations: the chosen number, or (auto) as many as the last frames' pace
-    fits in the training budget. False if training diverged."""
-    per_iter = st.session_state.get("s_per_iteration")
-    budget = IMAGE_TRAIN_BUDGET_S if trainer.cfg.data_dim == 784 else TRAIN_BUDGET_S
+def _auto_budget(frames: int, target: float) -> float:
+    """Auto: each frame's training time, so that a rerun of ``frames`` frames takes about
+    ``frames`` x ``target`` seconds; the rest of a rerun's cost (snapshots, charts, Streamlit) is
+    measured as the gap between reruns minus their training."""
+    ss, now = st.session_state, time.perf_counter()
+    last, trained = ss.get("frame_started"), ss.get("frame_train_s", 0.0)
+    ss["frame_started"] = now
+    if last is not None and now - last < 2.0:  # consecutive reruns while playing
+        other = max(now - last - trained, 0.0)
+        old = ss.get("frame_overhead_s")
+        ss["frame_overhead_s"] = other if old is None else 0.8 * old + 0.2 * other
+    other = ss.get("frame_overhead_s", frames * target / 2)
+    return max(MIN_TRAIN_S, target - other / frames)
+
+
+def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
+    """One frame's iterations: the chosen number, or (auto) as many as the measured pace fits
+    in ``budget`` seconds. False if training diverged."""
+    ss = st.session_state
+    per_iter = ss.get("s_per_iteration")
     n = view.steps_per_frame or (1 if per_iter is None else round(budget / per_iter))
     n = min(max(n, 1), STEPS_CHOICES[-1])
     start = time.perf_counter()
     ok = trainer.advance(n)
-    took = (time.perf_counter() - start) / n
-    st.session_state["s_per_iteration"] = took if per_iter is None else 0.7 * per_iter + 0.3 * took
+    took = time.perf_counter() - start
+    ss["frame_train_s"] = ss.get("frame_train_s", 0.0) + took
+    ss["s_per_iteration"] = took / n if per_iter is None else 0.7 * per_iter + 0.3 * took / n
     return ok
 
 
-def play_frame(view: ViewOptions) -> tuple[Trainer, Snapshot | Snapshot2D | SnapshotMnist]:
-    """Inside a fragment: train one frame's iterations if playing, then snapshot and log it."""
-    trainer = st.session_state["trainer"]
-    running = st.session_state["running"]
-    if running and not _train_frame(trainer, view):
-        st.session_state["running"] = False
-        st.rerun()  # the whole page, so the timer stops and Play comes back
+def _snapshot(trainer: Trainer, running: bool, densities: bool) -> Snapshot | Snapshot2D | SnapshotMnist:
+    """Snapshot the trainer; the costly sample metrics at most once a second while playing."""
     history, now = st.session_state["history"], time.monotonic()
     due = not running or not history or now - st.session_state.get("metrics_at", 0.0) >= METRICS_EVERY_S
-    snap = take_snapshot(trainer, metrics=due)
+    snap = take_snapshot(trainer, metrics=due, densities=densities)
     if not due:  # between full metrics the title shows the last ones beside the fresh losses
         snap.metrics = {**history[-1], **snap.metrics}
-        return trainer, snap
+        return snap
     st.session_state["metrics_at"] = now
     counters = {"g_updates": snap.g_updates, "d_updates": snap.d_updates}
     if not history or {k: history[-1][k] for k in counters} != counters:
         history.append({**counters, **snap.metrics})
         del history[:-HISTORY_MAX]
-    return trainer, snap
+    return snap
+
+
+def play_frames(
+    view: ViewOptions, densities: bool = True, frames: int = FRAMES_PER_RUN, target: float = FRAME_TARGET_S
+) -> list[Snapshot | Snapshot2D | SnapshotMnist]:
+    """Inside a fragment, one rerun's frames: while playing, ``frames`` times some training
+    and a snapshot (the browser plays them in turn), each frame taking about ``target`` seconds
+    with auto iterations; paused, one snapshot of the current state.
+    ``densities=False``: 2D frames that show neither p_g nor D*."""
+    trainer, running = st.session_state["trainer"], st.session_state["running"]
+    if not running:
+        return [_snapshot(trainer, False, densities)]
+    budget = _auto_budget(frames, target)
+    st.session_state["frame_train_s"] = 0.0
+    snaps = []
+    for _ in range(frames):
+        if not _train(trainer, view, budget):
+            st.session_state["running"] = False
+            st.rerun()  # the whole page, so the timer stops and Play comes back
+        snaps.append(_snapshot(trainer, True, densities))
+    return snaps
 
 
 def metrics_view(height: int = 460) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, aids_label, metrics_view, play_frame
+from dashboard.controls import IMAGE_FRAME_TARGET_S, ViewOptions
+from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.images import figure2, figure3, montage, to_png
 from ganlab.judge import judge_samples
 from ganlab.parzen import parzen_mnist
-from ganlab.plots import d_histogram_chart, digit_share_chart
+from ganlab.plots import d_histogram_spec, digit_share_spec
 from ganlab.presets import PRESETS
 from ganlab.snapshot_mnist import GRID_SIDE, shipped_judge
 from ganlab.train import Trainer, device_label
@@ -32,7 +32,10 @@ def live_view(view: ViewOptions) -> None:
 
         @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
         def frame() -> None:
-            trainer, snap = play_frame(view)
+            trainer, snap = (
+                st.session_state["trainer"],
+                play_frames(view, frames=1, target=IMAGE_FRAME_TARGET_S)[-1],
+            )
             m, target = snap.metrics, _target_steps()
             st.progress(
                 min(trainer.g_updates / target, 1.0),
@@ -48,10 +51,10 @@ def live_view(view: ViewOptions) -> None:
             fresh.image(to_png(montage(snap.fresh, GRID_SIDE), SCALE), caption="G(z) for 64 new z each frame")
             hist, digits = st.columns(2)
             with hist:
-                live_chart(d_histogram_chart(snap.d_real, snap.d_fake), key="d_hist")
+                live_chart(d_histogram_spec(snap.d_real, snap.d_fake), key="d_hist")
             if "digit_share" in m:
                 with digits:
-                    live_chart(digit_share_chart(m["digit_share"]), key="digit_share")
+                    live_chart(digit_share_spec(m["digit_share"]), key="digit_share")
 
         frame()
         evaluate_ui()

@@ -7,11 +7,11 @@ import json
 import streamlit as st
 
 from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, aids_label, play_frame
+from dashboard.live import TICK_S, aids_label, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
-from ganlab.plots import figure1_chart
+from ganlab.plots import figure1_spec
 from ganlab.train import device_label
 
 
@@ -21,17 +21,18 @@ def live_view(view: ViewOptions) -> None:
 
     @st.fragment(run_every=TICK_S if running else None)
     def frame() -> None:
-        trainer, snap = play_frame(view)
-        m = snap.metrics
-        title = (
-            f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · "
-            f"JSD {m['jsd']:.4f} nats · V(D,G) {m['v']:.4f} · −log 4 + 2·JSD {m['c_g']:.4f} · "
-            f"mean D(real) {m['mean_d_real']:.3f} · mean D(fake) {m['mean_d_fake']:.3f} · "
-            f"{device_label(trainer.device)}{aids_label(trainer)}"
-        )
-        live_chart(
-            figure1_chart(snap, show_d_star=st.session_state["show_d_star"], title=title), key="figure1_chart"
-        )
+        show_d_star, trainer = st.session_state["show_d_star"], st.session_state["trainer"]
+        specs = []
+        for snap in play_frames(view):
+            m = snap.metrics
+            title = (
+                f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · "
+                f"JSD {m['jsd']:.4f} nats · V(D,G) {m['v']:.4f} · −log 4 + 2·JSD {m['c_g']:.4f} · "
+                f"mean D(real) {m['mean_d_real']:.3f} · mean D(fake) {m['mean_d_fake']:.3f} · "
+                f"{device_label(trainer.device)}{aids_label(trainer)}"
+            )
+            specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title))
+        live_chart(specs, key="figure1_chart", playing=running)
 
     frame()
 

@@ -9,11 +9,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, aids_label, metrics_view, play_frame
+from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.data.points import PointsError, read_points_csv
-from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS
-from ganlab.plots import plane_chart as build_plane_chart
+from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS, plane_spec
 from ganlab.train import device_label
 
 LAYER_LABELS = {
@@ -23,17 +22,19 @@ LAYER_LABELS = {
     "manifold": "G manifold",
 }
 DRAW_BOX = (-2.0, 2.0, -2.0, 2.0)
+DENSITY_BACKGROUNDS = ("d_star", "gap", "p_g")  # the backgrounds that need p_g
 
 
-def status_title(trainer, m: dict) -> str:
+def status_title(trainer, snap) -> str:
     """Counters and the theory's numbers, one line over the chart."""
+    m = snap.metrics
     modes = (
         f"<b>modes</b> {m['modes_covered']}/{m['modes_total']} · high quality {m['high_quality']:.1%} · "
         if "modes_covered" in m
         else ""
     )
     return (
-        f"<b>D updates</b> {trainer.d_updates} · <b>G updates</b> {trainer.g_updates} · {modes}"
+        f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · {modes}"
         f"{device_label(trainer.device)}{aids_label(trainer)}<br>"
         f"JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
         f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
@@ -57,9 +58,12 @@ def live_view(view: ViewOptions) -> None:
 
         @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
         def frame() -> None:
-            trainer, snap = play_frame(view)
-            title = status_title(trainer, snap.metrics)
-            live_chart(build_plane_chart(snap, background, layers, title=title), key="plane_chart")
+            trainer = st.session_state["trainer"]
+            snaps = play_frames(view, densities=background in DENSITY_BACKGROUNDS)
+            specs = [
+                plane_spec(snap, background, layers, title=status_title(trainer, snap)) for snap in snaps
+            ]
+            live_chart(specs, key="plane_chart", playing=st.session_state["running"])
 
         frame()
     with right:

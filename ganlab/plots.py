@@ -9,11 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ganlab.figspec import Spec, as_figure, hline
 from ganlab.snapshot import Snapshot
 from ganlab.snapshot2d import Snapshot2D
 
 __all__ = [
     "figure1_chart",
+    "figure1_spec",
+    "plane_spec",
+    "d_histogram_spec",
+    "digit_share_spec",
     "metrics_chart",
     "plane_chart",
     "z_positions",
@@ -41,38 +46,57 @@ def z_positions(z: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def _f32(a: np.ndarray) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32)  # plotly sends float32 arrays compactly (base64)
+    return np.asarray(a, dtype=np.float32)  # sent compactly, as base64 typed arrays
+
+
+def _trace(kind: str, **props) -> dict:
+    """One trace of a spec: its type and properties, unvalidated (see ``figspec``)."""
+    return {"type": kind, **props}
 
 
 def figure1_chart(
     snap: Snapshot, show_d_star: bool = True, height: int = 460, title: str | None = None
 ) -> go.Figure:
     """p_data (black dotted), p_g (green), D (blue dashed), optional D*, and the z -> x lines."""
+    return as_figure(figure1_spec(snap, show_d_star, height, title))
+
+
+def figure1_spec(
+    snap: Snapshot, show_d_star: bool = True, height: int = 460, title: str | None = None
+) -> Spec:
+    """:func:`figure1_chart` as a plain spec (the live view's fast path)."""
     lo, hi = x_range(snap)
     y_top = max(1.05, 1.25 * float(np.max(snap.p_data)))
     x_line, z_line = -0.18 * y_top, -0.45 * y_top
     x = _f32(snap.x)
     p_g_label = "p_g (exact)" if snap.p_g_method == "exact" else "p_g (KDE)"
     traces = [
-        go.Scatter(
+        _trace(
+            "scatter",
             x=x,
             y=_f32(snap.p_data),
             name="p_data",
             line={"color": COLORS["p_data"], "dash": "dot", "width": 2.5},
         ),
-        go.Scatter(
+        _trace(
+            "scatter",
             x=x,
             y=_f32(np.minimum(snap.p_g, 2 * y_top)),
             name=p_g_label,
             line={"color": COLORS["p_g"], "width": 2.5},
         ),
-        go.Scatter(
-            x=x, y=_f32(snap.d), name="D(x)", line={"color": COLORS["d"], "dash": "dash", "width": 2.5}
+        _trace(
+            "scatter",
+            x=x,
+            y=_f32(snap.d),
+            name="D(x)",
+            line={"color": COLORS["d"], "dash": "dash", "width": 2.5},
         ),
     ]
     if show_d_star:
         traces.append(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=x,
                 y=_f32(snap.d_star),
                 name="D*(x) = p_data/(p_data+p_g)",
@@ -81,7 +105,8 @@ def figure1_chart(
         )
     # The z line, the x line, and a line from each z up to G(z), ending in an arrowhead.
     traces.append(
-        go.Scatter(
+        _trace(
+            "scatter",
             x=[lo, hi, None, lo, hi],
             y=[x_line, x_line, None, z_line, z_line],
             mode="lines",
@@ -97,7 +122,8 @@ def figure1_chart(
         seg_x = np.column_stack([zp, snap.g_z, np.full(n, np.nan)]).ravel()
         seg_y = np.tile([z_line, x_line, np.nan], n)
         traces.append(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=_f32(seg_x),
                 y=_f32(seg_y),
                 mode="lines+markers",
@@ -111,19 +137,17 @@ def figure1_chart(
                 },
             )
         )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        template="none",
+    layout = dict(
         height=height,
         margin={"l": 50, "r": 20, "t": 60 if title else 30, "b": 40},
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}} if title else None,
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}} if title else {},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         uirevision="figure1",
-        xaxis={"range": [lo, hi], "title": "x", "zeroline": False},
+        xaxis={"range": [lo, hi], "title": {"text": "x"}, "zeroline": False},
         yaxis={
             "range": [z_line - 0.08 * y_top, y_top],
             "tickvals": [0, 0.25, 0.5, 0.75, 1.0],
-            "title": "density  /  D(x)",
+            "title": {"text": "density  /  D(x)"},
             "zeroline": False,
         },
         annotations=[
@@ -131,7 +155,7 @@ def figure1_chart(
             {"x": lo, "y": z_line, "text": "z", "showarrow": False, "xanchor": "left", "yanchor": "bottom"},
         ],
     )
-    return fig
+    return {"data": traces, "layout": layout}
 
 
 def metrics_chart(history: Sequence[dict[str, float]], height: int = 460) -> go.Figure:
@@ -236,51 +260,58 @@ def mnist_metrics_chart(history: Sequence[dict[str, float]], height: int = 460) 
 
 def digit_share_chart(share: Sequence[float], height: int = 220) -> go.Figure:
     """The share of each digit among generated samples, as the judge reads them."""
-    fig = go.Figure(
-        go.Bar(x=[str(d) for d in range(10)], y=_f32(share), marker={"color": "#7b3294"}, hoverinfo="skip")
+    return as_figure(digit_share_spec(share, height))
+
+
+def digit_share_spec(share: Sequence[float], height: int = 220) -> Spec:
+    """:func:`digit_share_chart` as a plain spec."""
+    bars = _trace(
+        "bar", x=[str(d) for d in range(10)], y=_f32(share), marker={"color": "#7b3294"}, hoverinfo="skip"
     )
-    fig.add_hline(y=0.1, line={"color": "grey", "width": 1, "dash": "dot"})
-    fig.update_layout(
-        template="none",
-        height=height,
-        margin={"l": 45, "r": 10, "t": 30, "b": 30},
-        title={"text": "digits the judge reads in 512 samples", "font": {"size": 13}, "x": 0},
-        xaxis={"type": "category"},
-        yaxis={"range": [0, max(0.3, float(max(share)) * 1.1)], "tickformat": ".0%"},
-        uirevision="digits",
-    )
-    return fig
+    layout = {
+        "height": height,
+        "margin": {"l": 45, "r": 10, "t": 30, "b": 30},
+        "title": {"text": "digits the judge reads in 512 samples", "font": {"size": 13}, "x": 0},
+        "xaxis": {"type": "category"},
+        "yaxis": {"range": [0, max(0.3, float(max(share)) * 1.1)], "tickformat": ".0%"},
+        "shapes": [hline(0.1)],
+        "uirevision": "digits",
+    }
+    return {"data": [bars], "layout": layout}
 
 
 def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:
     """Histograms of D(x) on real images and on generated ones (D's view of the game)."""
+    return as_figure(d_histogram_spec(d_real, d_fake, height, bins))
+
+
+def d_histogram_spec(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> Spec:
+    """:func:`d_histogram_chart` as a plain spec."""
     edges = np.linspace(0, 1, bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=_f32(centres),
-                y=_f32(np.histogram(values, edges)[0] / max(len(values), 1)),
-                name=name,
-                marker={"color": color, "opacity": 0.6},
-                width=1 / bins,
-                hoverinfo="skip",
-            )
-            for values, name, color in ((d_real, "D(real)", "#1a9641"), (d_fake, "D(G(z))", "#7b3294"))
-        ]
-    )
-    fig.update_layout(
-        template="none",
-        barmode="overlay",
-        height=height,
-        margin={"l": 45, "r": 10, "t": 30, "b": 40},
-        title={"text": "D(x) on 512 real and 512 generated images", "font": {"size": 13}, "x": 0},
-        xaxis={"range": [0, 1], "title": {"text": "D(x)"}},
-        yaxis={"title": {"text": "share"}, "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.3},
-        uirevision="dhist",
-    )
-    return fig
+    traces = [
+        _trace(
+            "bar",
+            x=_f32(centres),
+            y=_f32(np.histogram(values, edges)[0] / max(len(values), 1)),
+            name=name,
+            marker={"color": color, "opacity": 0.6},
+            width=1 / bins,
+            hoverinfo="skip",
+        )
+        for values, name, color in ((d_real, "D(real)", "#1a9641"), (d_fake, "D(G(z))", "#7b3294"))
+    ]
+    layout = {
+        "barmode": "overlay",
+        "height": height,
+        "margin": {"l": 45, "r": 10, "t": 30, "b": 40},
+        "title": {"text": "D(x) on 512 real and 512 generated images", "font": {"size": 13}, "x": 0},
+        "xaxis": {"range": [0, 1], "title": {"text": "D(x)"}},
+        "yaxis": {"title": {"text": "share"}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": -0.3},
+        "uirevision": "dhist",
+    }
+    return {"data": traces, "layout": layout}
 
 
 # -- the plane ------------------------------------------------------------------------------------
@@ -299,19 +330,24 @@ BACKGROUNDS = {
 LAYERS = ("real", "fake", "arrows", "manifold")
 
 
-def _background(snap: Snapshot2D, kind: str) -> go.Heatmap | None:
+def _background(snap: Snapshot2D, kind: str) -> dict | None:
     if kind == "none":
         return None
     if kind in ("p_g", "p_data"):
         z = getattr(snap, kind)
+        if z is None:
+            raise ValueError("background 'p_g' needs a snapshot taken with densities=True")
         zmax = float(np.quantile(snap.p_data[snap.p_data > 0], 0.999)) if (snap.p_data > 0).any() else 1.0
         scale, zmin, title = DENSITY_SCALE, 0.0, kind
         z = np.minimum(z, zmax)
     else:
-        z = {"d": snap.d, "d_star": snap.d_star, "gap": np.abs(snap.d - snap.d_star)}[kind]
+        if kind != "d" and snap.d_star is None:
+            raise ValueError(f"background {kind!r} needs a snapshot taken with densities=True")
+        z = snap.d if kind == "d" else snap.d_star if kind == "d_star" else np.abs(snap.d - snap.d_star)
         scale, zmin, zmax = (D_SCALE if kind != "gap" else "Oranges"), 0.0, 1.0
         title = {"d": "D(x)", "d_star": "D*(x)", "gap": "|D − D*|"}[kind]
-    return go.Heatmap(
+    return _trace(
+        "heatmap",
         x=_f32(snap.gx),
         y=_f32(snap.gy),
         z=_f32(z),
@@ -361,6 +397,17 @@ def plane_chart(
     height: int = 640,
     title: str | None = None,
 ) -> go.Figure:
+    """The 2D view: see :func:`plane_spec`."""
+    return as_figure(plane_spec(snap, background, layers, height, title))
+
+
+def plane_spec(
+    snap: Snapshot2D,
+    background: str = "d",
+    layers: Sequence[str] = LAYERS,
+    height: int = 640,
+    title: str | None = None,
+) -> Spec:
     """The 2D view: a heatmap (D, D*, |D − D*|, p_g or p_data), real and fake samples, the
     gradient field on the fakes, and the generator manifold.
 
@@ -375,7 +422,8 @@ def plane_chart(
         mx, my = _manifold_lines(snap)
         label = {"mesh": "G(z grid)", "slice": "G(z₁, z₂, 0, …)", "curve": "G(z line)"}[snap.manifold_kind]
         traces.append(
-            go.Scattergl(
+            _trace(
+                "scatter",
                 x=_f32(mx),
                 y=_f32(my),
                 mode="lines",
@@ -387,7 +435,8 @@ def plane_chart(
     for kind, pts in (("real", snap.real), ("fake", snap.fake)):
         if kind in layers:
             traces.append(
-                go.Scattergl(
+                _trace(
+                    "scatter",
                     x=_f32(pts[:, 0]),
                     y=_f32(pts[:, 1]),
                     mode="markers",
@@ -399,7 +448,8 @@ def plane_chart(
     if "arrows" in layers and len(snap.arrows):
         ax, ay = _arrows(snap.arrows_at, snap.arrows, x1 - x0)
         traces.append(
-            go.Scattergl(
+            _trace(
+                "scatter",
                 x=_f32(ax),
                 y=_f32(ay),
                 mode="lines",
@@ -408,17 +458,15 @@ def plane_chart(
                 hoverinfo="skip",
             )
         )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        template="none",
+    layout = dict(
         height=height,
         margin={"l": 40, "r": 10, "t": 70 if title else 20, "b": 30},
         title={"text": title, "x": 0, "xanchor": "left", "y": 0.985, "yanchor": "top", "font": {"size": 13}}
         if title
-        else None,
+        else {},
         legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0},
         uirevision="plane",
         xaxis={"range": [x0, x1], "zeroline": False, "showgrid": False, "constrain": "domain"},
         yaxis={"range": [y0, y1], "zeroline": False, "showgrid": False, "scaleanchor": "x"},
     )
-    return fig
+    return {"data": traces, "layout": layout}

@@ -49,16 +49,16 @@ def _z_quantiles(noise: str, n: int) -> np.ndarray:
 
 @torch.no_grad()
 def take_snapshot(
-    trainer: Trainer, grid_points: int = GRID_POINTS, metrics: bool = True
+    trainer: Trainer, grid_points: int = GRID_POINTS, metrics: bool = True, densities: bool = True
 ) -> Snapshot | Snapshot2D | SnapshotMnist:
     """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D;
     MNIST: a SnapshotMnist).
 
-    ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics; the 1D
-    metrics are cheap and always computed.
+    ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics, and
+    ``densities=False`` its p_g and D* grids; the 1D metrics are cheap and always computed.
     """
     if trainer.cfg.data_dim == 2:
-        return take_snapshot_2d(trainer, metrics=metrics)
+        return take_snapshot_2d(trainer, metrics=metrics, densities=densities)
     if trainer.cfg.data_dim == 784:
         return take_snapshot_mnist(trainer)
     cfg, dev = trainer.cfg, trainer.device

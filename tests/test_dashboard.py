@@ -6,6 +6,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.live import FRAMES_PER_RUN
+
 
 @pytest.fixture
 def app():
@@ -21,7 +23,7 @@ def chart_spec(at, key="figure1_chart") -> dict:
     for element in at.get("component_instance"):
         args = json.loads(element.proto.json_args)
         if element.proto.id.endswith(key) or key in element.proto.id:
-            return json.loads(args["spec"])
+            return json.loads(args["frames"][-1])  # the frame on screen once the run has played
     raise AssertionError(f"no chart {key}")
 
 
@@ -64,21 +66,37 @@ def test_latent_dimension_change_rebuilds(app):
     assert [t.get("name") for t in chart_spec(app)["data"]][1] == "p_g (KDE)"
 
 
-def test_play_trains_a_frame_and_pause_stops(app):
+def chart_frames(at, key="figure1_chart") -> list[dict]:
+    """Every frame of the chart's last update (a run of frames while playing)."""
+    for element in at.get("component_instance"):
+        if key in element.proto.id:
+            return [json.loads(frame) for frame in json.loads(element.proto.json_args)["frames"]]
+    raise AssertionError(f"no chart {key}")
+
+
+def title_g_updates(spec: dict) -> int:
+    return int(re.search(r"G updates</b> (\d+)", spec["layout"]["title"]["text"]).group(1))
+
+
+def test_play_trains_a_run_of_frames_and_pause_stops(app):
     app.button(key="play").click().run()
     assert app.session_state["running"]
-    g1 = counters(app)[1]
-    assert g1 == 1  # "auto" iterations per frame: the first frame measures the pace with one
-    app.run()  # the next frame fits as many as take ~40 ms: many for the small 1D model
-    g2 = counters(app)[1]
-    assert g2 - g1 > 1
+    frames = chart_frames(app)
+    assert len(frames) == FRAMES_PER_RUN  # the browser plays them in turn
+    shown = [title_g_updates(f) for f in frames]
+    assert shown[0] == 1  # "auto" iterations per frame: the first frame measures the pace with one
+    assert shown[-1] == counters(app)[1] and shown == sorted(set(shown))  # each frame a later state
+    app.run()  # later frames fit as many as their time budget allows: many for the small 1D model
+    shown = [title_g_updates(f) for f in chart_frames(app)]
+    assert min(b - a for a, b in zip(shown, shown[1:])) > 1
     app.select_slider(key="w_steps_per_frame").set_value(5).run()
     before = counters(app)[1]
-    assert counters(app.run())[1] == before + 5  # a fixed choice: exactly 5 per frame
+    assert counters(app.run())[1] == before + 5 * FRAMES_PER_RUN  # a fixed choice: exactly 5 per frame
     app.button(key="play").click().run()  # now "Pause"
     assert not app.session_state["running"]
     g = counters(app)[1]
     assert counters(app.run())[1] == g
+    assert len(chart_frames(app)) == 1  # paused: the current state only
 
 
 def test_each_session_has_its_own_trainer():
