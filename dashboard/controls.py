@@ -49,7 +49,7 @@ MODEL_LABELS = {
 STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
 FRAME_TARGET_S = 0.05  # auto iterations per frame: a whole frame (training + drawing) aims at 20/s
 MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least one iteration)
-IMAGE_FRAME_TARGET_S = 0.3  # MNIST: longer frames, mostly training (digits form faster; images are costly)
+IMAGE_FRAME_TARGET_S = 0.15  # MNIST: longer frames, mostly training (digits form faster; images are costly)
 
 
 def reset_pace(state) -> None:

@@ -19,7 +19,7 @@ import streamlit.components.v1 as components
 
 from ganlab.figspec import Spec, spec_json
 
-__all__ = ["live_chart"]
+__all__ = ["live_chart", "let_server_send"]
 
 SEND_PAUSE_S = 0.01  # after a playing update: time for the server to send it (see live_chart)
 _SOURCE = Path(__file__).resolve().parent / "live_chart" / "index.html"
@@ -67,7 +67,7 @@ def live_chart(
     """
     figs = fig if isinstance(fig, (list, tuple)) else [fig]
     frames = [_encode(f) for f in figs]
-    value = _component(
+    return _component(
         frames=[spec for spec, _ in frames],
         playing=playing,
         draw=draw,
@@ -75,10 +75,14 @@ def live_chart(
         default=None,
         height=frames[-1][1],
     )
-    if playing:
-        # Reruns run back to back while playing; without a pause here the script thread keeps
-        # the GIL so busy that the server's event loop sends only every third or fourth run
-        # (the queue keeps only a chart's newest update): 1.8 runs/s reached the browser, 6.5
-        # with this pause (1D view, this 2-core machine).
-        time.sleep(SEND_PAUSE_S)
-    return value
+
+
+def let_server_send() -> None:
+    """End of a playing rerun: pause briefly so the server can send what it drew.
+
+    Reruns follow each other at once while playing; without this pause the script thread kept
+    the GIL so busy that the server's event loop sent only every third or fourth rerun (its
+    queue keeps only a chart's newest update): 1.8 reruns/s reached the browser, 6.5 with it
+    (1D view, this 2-core machine).
+    """
+    time.sleep(SEND_PAUSE_S)

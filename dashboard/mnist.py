@@ -7,16 +7,16 @@ import streamlit as st
 
 from dashboard.controls import IMAGE_FRAME_TARGET_S, ViewOptions
 from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
-from dashboard.live_chart import live_chart
+from dashboard.live_chart import let_server_send, live_chart
 from ganlab.images import figure2, figure3, montage, to_png
 from ganlab.judge import judge_samples
 from ganlab.parzen import parzen_mnist
-from ganlab.plots import d_histogram_spec, digit_share_spec
+from ganlab.plots import d_histogram_spec, digit_share_spec, picture_spec
 from ganlab.presets import PRESETS
 from ganlab.snapshot_mnist import GRID_SIDE, shipped_judge
 from ganlab.train import Trainer, device_label
 
-SCALE = 2  # sample grids are drawn at twice their pixel size
+SCALE = 3  # Figures 2 and 3 are drawn at three times their pixel size
 
 
 def _target_steps() -> int:
@@ -32,29 +32,33 @@ def live_view(view: ViewOptions) -> None:
 
         @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
         def frame() -> None:
-            trainer, snap = (
-                st.session_state["trainer"],
-                play_frames(view, frames=1, target=IMAGE_FRAME_TARGET_S)[-1],
-            )
+            trainer = st.session_state["trainer"]
+            snap = play_frames(view, frames=1, target=IMAGE_FRAME_TARGET_S)[-1]
+            if snap.d_real is not None:  # a full frame; light ones keep the last histograms
+                st.session_state["mnist_d_hist"] = (snap.d_real, snap.d_fake)
             m, target = snap.metrics, _target_steps()
             st.progress(
-                min(trainer.g_updates / target, 1.0),
-                text=f"**G updates** {trainer.g_updates:,} of a {target:,}-update run · **D updates** "
-                f"{trainer.d_updates:,} · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) "
+                min(snap.g_updates / target, 1.0),
+                text=f"**G updates** {snap.g_updates:,} of a {target:,}-update run · **D updates** "
+                f"{snap.d_updates:,} · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) "
                 f"{m['mean_d_fake']:.3f} · {device_label(trainer.device)}{aids_label(trainer)}",
             )
             fixed, fresh = st.columns(2)
-            fixed.image(
-                to_png(montage(snap.fixed, GRID_SIDE), SCALE),
-                caption="G(z) for 64 fixed z: the same digits, forming",
-            )
-            fresh.image(to_png(montage(snap.fresh, GRID_SIDE), SCALE), caption="G(z) for 64 new z each frame")
+            for col, images, key, caption in (
+                (fixed, snap.fixed, "grid_fixed", "G(z) for 64 fixed z: the same digits, forming"),
+                (fresh, snap.fresh, "grid_fresh", "G(z) for 64 new z each frame"),
+            ):
+                picture = montage(images, GRID_SIDE)
+                with col:
+                    live_chart(picture_spec(to_png(picture), picture.shape, caption=caption), key=key)
             hist, digits = st.columns(2)
             with hist:
-                live_chart(d_histogram_spec(snap.d_real, snap.d_fake), key="d_hist")
+                live_chart(d_histogram_spec(*st.session_state["mnist_d_hist"]), key="d_hist")
             if "digit_share" in m:
                 with digits:
                     live_chart(digit_share_spec(m["digit_share"]), key="digit_share")
+            if st.session_state["running"]:
+                let_server_send()
 
         frame()
         evaluate_ui()
@@ -113,8 +117,10 @@ def figure2_view(trainer: Trainer) -> None:
     samples = trainer.sample(24, int(seed)).float().cpu().numpy().reshape(-1, 28, 28)
     with st.spinner("Searching 50,000 training images…"):
         picture = figure2(samples, rows=4, cols=6)
-    st.image(to_png(picture, 3), caption=f"G updates {trainer.g_updates:,}; framed: nearest training image")
-    st.download_button("Download PNG", to_png(picture, 3), "figure2.png", "image/png", key="dl_fig2")
+    st.image(
+        to_png(picture, SCALE), caption=f"G updates {trainer.g_updates:,}; framed: nearest training image"
+    )
+    st.download_button("Download PNG", to_png(picture, SCALE), "figure2.png", "image/png", key="dl_fig2")
 
 
 def figure3_view(trainer: Trainer) -> None:
@@ -130,6 +136,6 @@ def figure3_view(trainer: Trainer) -> None:
     seeds = [(int(a) + 2 * i, int(b) + 2 * i) for i in range(4)]  # the chosen walk, then three more
     picture = figure3(trainer, seeds, steps)
     st.image(
-        to_png(picture, 3), caption="Each row: z₀ on the left to z₁ on the right; the first row is yours"
+        to_png(picture, SCALE), caption="Each row: z₀ on the left to z₁ on the right; the first row is yours"
     )
-    st.download_button("Download PNG", to_png(picture, 3), "figure3.png", "image/png", key="dl_fig3")
+    st.download_button("Download PNG", to_png(picture, SCALE), "figure3.png", "image/png", key="dl_fig3")

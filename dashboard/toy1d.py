@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.controls import ViewOptions
 from dashboard.live import TICK_S, aids_label, play_frames
-from dashboard.live_chart import live_chart
+from dashboard.live_chart import let_server_send, live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
 from ganlab.plots import figure1_spec
@@ -33,6 +33,8 @@ def live_view(view: ViewOptions) -> None:
             )
             specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title))
         live_chart(specs, key="figure1_chart", playing=running)
+        if running:
+            let_server_send()
 
     frame()
 

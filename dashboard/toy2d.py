@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.controls import ViewOptions
 from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
-from dashboard.live_chart import live_chart
+from dashboard.live_chart import let_server_send, live_chart
 from ganlab.data.points import PointsError, read_points_csv
 from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS, plane_spec
 from ganlab.train import device_label
@@ -64,6 +64,8 @@ def live_view(view: ViewOptions) -> None:
                 plane_spec(snap, background, layers, title=status_title(trainer, snap)) for snap in snaps
             ]
             live_chart(specs, key="plane_chart", playing=st.session_state["running"])
+            if st.session_state["running"]:
+                let_server_send()
 
         frame()
     with right:

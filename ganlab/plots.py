@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ __all__ = [
     "plane_spec",
     "d_histogram_spec",
     "digit_share_spec",
+    "picture_spec",
     "metrics_chart",
     "plane_chart",
     "z_positions",
@@ -278,6 +280,32 @@ def digit_share_spec(share: Sequence[float], height: int = 220) -> Spec:
         "uirevision": "digits",
     }
     return {"data": [bars], "layout": layout}
+
+
+def picture_spec(png: bytes, size: tuple[int, int], scale: float = 1.25, caption: str = "") -> Spec:
+    """A picture (PNG bytes, ``size`` = (height, width) pixels) with sharp pixels, at most
+    ``scale`` times its size (less in a narrow column), with a caption under it: how the live
+    digit grids update in place."""
+    h, w = size
+    source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    layout = {
+        "height": round(h * scale) + 28,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 28},
+        "xaxis": {"visible": False, "range": [-0.5, w - 0.5], "fixedrange": True, "constrain": "domain"},
+        "yaxis": {
+            "visible": False,
+            "range": [h - 0.5, -0.5],
+            "fixedrange": True,
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
+        "annotations": [
+            {"text": caption, "x": 0, "xref": "paper", "y": 0, "yref": "paper", "yanchor": "top"}
+            | {"yshift": -6, "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#555"}}
+        ],
+        "uirevision": "picture",
+    }
+    return {"data": [_trace("image", source=source, hoverinfo="skip")], "layout": layout}
 
 
 def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:

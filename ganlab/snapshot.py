@@ -54,13 +54,14 @@ def take_snapshot(
     """Evaluate G and D of ``trainer`` for one picture and its metrics (2D: a Snapshot2D;
     MNIST: a SnapshotMnist).
 
-    ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics, and
+    ``metrics=False`` lets the 2D snapshot skip its costly sample-based metrics (MNIST: D's
+    histograms and the judge), and
     ``densities=False`` its p_g and D* grids; the 1D metrics are cheap and always computed.
     """
     if trainer.cfg.data_dim == 2:
         return take_snapshot_2d(trainer, metrics=metrics, densities=densities)
     if trainer.cfg.data_dim == 784:
-        return take_snapshot_mnist(trainer)
+        return take_snapshot_mnist(trainer, metrics=metrics)
     cfg, dev = trainer.cfg, trainer.device
     G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()

@@ -30,8 +30,8 @@ class SnapshotMnist:
     g_updates: int
     fixed: np.ndarray  # G(fixed z): GRID_SIDE**2 images
     fresh: np.ndarray  # G(z) for z drawn anew at this G update
-    d_real: np.ndarray  # (N_D_SAMPLES,) D(x) on fixed real images
-    d_fake: np.ndarray  # (N_D_SAMPLES,) D(G(z)) on fixed z
+    d_real: np.ndarray | None  # (N_D_SAMPLES,) D(x) on fixed real images (None: a light frame)
+    d_fake: np.ndarray | None  # (N_D_SAMPLES,) D(G(z)) on fixed z
     metrics: dict = field(default_factory=dict)  # numbers, and the judge's digit_share list
 
 
@@ -50,29 +50,35 @@ def shipped_judge():
 
 
 @torch.no_grad()
-def take_snapshot_mnist(trainer: Trainer) -> SnapshotMnist:
-    """Sample grids and D's view of real and fake images, G and D in eval mode."""
+def take_snapshot_mnist(trainer: Trainer, metrics: bool = True) -> SnapshotMnist:
+    """Sample grids and D's view of real and fake images, G and D in eval mode.
+
+    ``metrics=False``: the two grids and the losses only (no D histograms, no judge): a third
+    of the work, for the frames between full ones."""
     n_grid, n = GRID_SIDE * GRID_SIDE, N_D_SAMPLES
+    if not metrics:
+        n = n_grid
     fresh_rng = torch.Generator(device=trainer.device).manual_seed(
         trainer.cfg.seed * 1_000_003 + trainer.g_updates
     )
     with trainer.evaluating():
         fake = trainer.G_eval(trainer.fixed_z[:n])
         fresh = trainer.G_eval(trainer._noise(n_grid, fresh_rng))
-        d_real = torch.sigmoid(trainer.d_logit(trainer.fixed_x[:n])).squeeze(1)
-        d_fake = torch.sigmoid(trainer.d_logit(fake)).squeeze(1)
-    metrics = {
-        "loss_d": float(trainer.loss_d),
-        "loss_g": float(trainer.loss_g),
-        "mean_d_real": float(d_real.mean()),
-        "mean_d_fake": float(d_fake.mean()),
-    }
+        if metrics:
+            d_real = torch.sigmoid(trainer.d_logit(trainer.fixed_x[:n])).squeeze(1)
+            d_fake = torch.sigmoid(trainer.d_logit(fake)).squeeze(1)
+    values = {"loss_d": float(trainer.loss_d), "loss_g": float(trainer.loss_g)}
+    if not metrics:
+        return SnapshotMnist(
+            trainer.d_updates, trainer.g_updates, images(fake), images(fresh), None, None, values
+        )
+    values.update(mean_d_real=float(d_real.mean()), mean_d_fake=float(d_fake.mean()))
     judge = shipped_judge()
     if judge is not None:  # what the judge reads in the 512 fixed-z samples (cheap: one small CNN pass)
         stats = digit_stats(torch.softmax(judge(fake.float().cpu()), 1))
-        metrics["digit_share"] = stats["class_share"]
-        metrics["digit_kl"] = stats["kl_to_uniform"]
-        metrics["digit_confidence"] = stats["mean_confidence"]
+        values["digit_share"] = stats["class_share"]
+        values["digit_kl"] = stats["kl_to_uniform"]
+        values["digit_confidence"] = stats["mean_confidence"]
     return SnapshotMnist(
         d_updates=trainer.d_updates,
         g_updates=trainer.g_updates,
@@ -80,5 +86,5 @@ def take_snapshot_mnist(trainer: Trainer) -> SnapshotMnist:
         fresh=images(fresh),
         d_real=d_real.double().cpu().numpy(),
         d_fake=d_fake.double().cpu().numpy(),
-        metrics=metrics,
+        metrics=values,
     )

@@ -291,8 +291,10 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     progress = page.locator("[data-testid=stProgress]").first
     wait_for(lambda: "G updates 0 of a 20,000" in progress.inner_text())
 
-    def grid_src() -> str:
-        return page.locator("[data-testid=stImage] img").first.get_attribute("src")
+    grid = keyed_frame(page, "grid_fixed")
+
+    def grid_src() -> str:  # the fixed-z grid's picture, drawn in place by the live chart
+        return grid.locator("image").first.get_attribute("href")
 
     before = grid_src()
     button(page, "play", "Play").click()
