@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -14,23 +14,28 @@ from ganlab.models import Discriminator, Generator
 from ganlab.presets import get_preset
 from ganlab.train import Trainer, device_label, resolve_device
 
-__all__ = ["run_bench", "format_table", "textbook_loop", "BENCH_PRESETS"]
+__all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "BENCH_PRESETS"]
 
-BENCH_PRESETS = ("paper-1d", "paper-1d-k5")
+BENCH_PRESETS = ("paper-1d", "paper-1d-k5", "ring8", "mnist-mlp", "mnist-paper")
 
 
 def _rate(step: Callable[[], None], seconds: float, sync: Callable[[], None]) -> float:
-    """Calls of ``step`` per second, timed for about ``seconds`` after a short warm-up."""
+    """Calls of ``step`` per second over about ``seconds``, after a warm-up of a few calls
+    (at most a fifth of that time: an MNIST step takes a tenth of a second on a CPU)."""
+    start = time.perf_counter()
     for _ in range(20):
         step()
+        if time.perf_counter() - start > seconds / 5:
+            break
     sync()
     n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(10):
-            step()
-        n += 10
-        sync()
-    return n / elapsed
+    while time.perf_counter() - start < seconds:
+        step()
+        n += 1
+        if n % 10 == 0:
+            sync()
+    sync()
+    return n / (time.perf_counter() - start)
 
 
 def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
@@ -41,11 +46,14 @@ def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
     torch.manual_seed(cfg.seed)
     from ganlab.data import get_distribution
 
-    data = get_distribution(cfg.p_data).sample(
-        100_000, torch.Generator().manual_seed(cfg.seed), torch.device("cpu")
-    )
+    n = cfg.batch_size * cfg.pack  # a minibatch of m packs of D's inputs, as the trainer's
+    dist = get_distribution(cfg.p_data)
+    if cfg.data_dim == 784:  # the 50,000 training images as floats, as a tutorial's Dataset gives them
+        data = dist.images("cpu").float().div(255.0)
+    else:
+        data = dist.sample(100_000, torch.Generator().manual_seed(cfg.seed), torch.device("cpu"))
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(data), batch_size=cfg.batch_size, shuffle=True, drop_last=True
+        torch.utils.data.TensorDataset(data), batch_size=n, shuffle=True, drop_last=True
     )
     netG, netD = Generator(cfg).to(device), Discriminator(cfg).to(device)
     criterion = nn.BCEWithLogitsLoss()
@@ -67,20 +75,23 @@ def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
             torch.randn(m, cfg.latent_dim) if cfg.noise == "normal" else torch.rand(m, cfg.latent_dim) * 2 - 1
         ).to(device)
 
+    def packed(x: torch.Tensor) -> torch.Tensor:  # PacGAN: D sees cfg.pack samples at once
+        return x.reshape(-1, cfg.pack * x.shape[1])
+
     def step() -> None:
         for _ in range(cfg.k):
             real = next_batch().to(device)
-            m = real.size(0)
+            m = real.size(0) // cfg.pack
             netD.zero_grad()
-            err_real = criterion(netD(real), torch.ones(m, 1, device=device))
+            err_real = criterion(netD(packed(real)), torch.ones(m, 1, device=device))
             err_real.backward()
-            fake = netG(noise(m))
-            err_fake = criterion(netD(fake.detach()), torch.zeros(m, 1, device=device))
+            fake = netG(noise(real.size(0)))
+            err_fake = criterion(netD(packed(fake.detach())), torch.zeros(m, 1, device=device))
             err_fake.backward()
             optD.step()
         netG.zero_grad()
-        fake = netG(noise(cfg.batch_size))
-        err_g = criterion(netD(fake), torch.ones(cfg.batch_size, 1, device=device))
+        fake = netG(noise(n))
+        err_g = criterion(netD(packed(fake)), torch.ones(cfg.batch_size, 1, device=device))
         err_g.backward()
         optG.step()
         log.append(((err_real + err_fake).item(), err_g.item()))
@@ -88,32 +99,64 @@ def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
     return step
 
 
-def _frame_ms(trainer: Trainer, repeats: int = 15) -> float:
-    """Median time of one dashboard frame: snapshot, then the main chart's figure JSON."""
-    from ganlab.plots import figure1_chart
+def frame_ms(trainer: Trainer, repeats: int = 15) -> float:
+    """Median time to build one dashboard frame as the live view does while playing: a light
+    snapshot (the costly metrics come once a second, not every frame) and its chart JSON."""
+    from ganlab.figspec import spec_json
+    from ganlab.images import montage, to_png
+    from ganlab.plots import figure1_spec, picture_spec, plane_spec
     from ganlab.snapshot import take_snapshot
+    from ganlab.snapshot_mnist import GRID_SIDE
+
+    def frame() -> None:
+        snap = take_snapshot(trainer, metrics=False, densities=False)
+        if trainer.cfg.data_dim == 1:
+            spec_json(figure1_spec(snap, title="frame"))
+        elif trainer.cfg.data_dim == 2:
+            spec_json(plane_spec(snap, "d", title="frame"))
+        else:
+            for grid in (snap.fixed, snap.fresh):
+                picture = montage(grid, GRID_SIDE)
+                spec_json(picture_spec(to_png(picture), picture.shape))
 
     times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        figure1_chart(take_snapshot(trainer)).to_json()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+    with trainer.evaluating():
+        for _ in range(repeats):
+            start = time.perf_counter()
+            frame()
+            times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times[1:])
+
+
+def _peak_memory_mib(dev: torch.device) -> float:
+    """Peak device memory since the last reset (CUDA), or the process's peak RSS (CPU)."""
+    if dev.type == "cuda":
+        return torch.cuda.max_memory_allocated(dev) / 2**20
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def run_bench(
-    device: str = "auto", seconds: float = 2.0, progress: Callable[[str, float], None] | None = None
+    device: str = "auto",
+    seconds: float = 2.0,
+    progress: Callable[[str, float], None] | None = None,
+    presets: Sequence[str] = BENCH_PRESETS,
 ) -> dict:
-    """Steps per second of the trainer and of the textbook loop for each preset, same run."""
+    """Steps per second of the trainer and of the textbook loop for each preset, same run;
+    one dashboard frame's build time; peak memory."""
     dev = resolve_device(device)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
     results = []
-    for i, name in enumerate(BENCH_PRESETS):
+    for i, name in enumerate(presets):
         cfg = get_preset(name).config.replace(device=device)
         if progress:
-            progress(f"benchmarking {name}", i / len(BENCH_PRESETS))
+            progress(f"benchmarking {name}", i / len(presets))
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
         trainer = Trainer(cfg)
-        trainer_rate = _rate(lambda t=trainer: t.advance(10), seconds / 10, sync) * 10
+        per_call = 10 if cfg.data_dim < 784 else 2
+        trainer_rate = _rate(lambda t=trainer, n=per_call: t.advance(n), seconds, sync) * per_call
         textbook_rate = _rate(textbook_loop(cfg), seconds, sync)
         results.append(
             {
@@ -123,7 +166,8 @@ def run_bench(
                 "trainer_steps_per_s": round(trainer_rate, 1),
                 "textbook_steps_per_s": round(textbook_rate, 1),
                 "ratio": round(trainer_rate / textbook_rate, 3),
-                "frame_ms": round(_frame_ms(trainer), 2),
+                "frame_ms": round(frame_ms(trainer), 2),
+                "peak_mib": round(_peak_memory_mib(dev), 1),
             }
         )
     if progress:
@@ -132,14 +176,27 @@ def run_bench(
         "device": "cpu" if dev.type == "cpu" else device_label(dev),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "peak_memory": "peak RSS of the process" if dev.type == "cpu" else "peak CUDA memory allocated",
         "results": results,
     }
 
 
 def format_table(report: dict) -> str:
     """The report as an aligned text table."""
-    head = f"device: {report['device']}   torch {report['torch']}   threads {report['threads']}\n"
-    cols = ("preset", "batch", "k", "trainer_steps_per_s", "textbook_steps_per_s", "ratio", "frame_ms")
+    head = (
+        f"device: {report['device']}   torch {report['torch']}   threads {report['threads']}   "
+        f"peak_mib: {report['peak_memory']}\n"
+    )
+    cols = (
+        "preset",
+        "batch",
+        "k",
+        "trainer_steps_per_s",
+        "textbook_steps_per_s",
+        "ratio",
+        "frame_ms",
+        "peak_mib",
+    )
     rows = [cols] + [tuple(str(r[c]) for c in cols) for r in report["results"]]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
     return head + "\n".join("  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows)

@@ -366,13 +366,17 @@ def cmd_figure1(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ganlab.bench import format_table, run_bench
+    from ganlab.bench import BENCH_PRESETS, format_table, run_bench
+    from ganlab.data.mnist import MnistError
 
     try:
         report = run_bench(
-            device=args.device or "auto", seconds=args.seconds, progress=None if args.json else _progress
+            device=args.device or "auto",
+            seconds=args.seconds,
+            progress=None if args.json else _progress,
+            presets=args.preset or BENCH_PRESETS,
         )
-    except RuntimeError as exc:
+    except (RuntimeError, MnistError) as exc:
         raise UsageError(str(exc)) from None
     print(json.dumps(report) if args.json else format_table(report))
     return 0
@@ -407,6 +411,7 @@ MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the ship
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ganlab.bench import BENCH_PRESETS
     from ganlab.judge import JUDGE_PATH
     from ganlab.presets import PRESETS
 
@@ -494,6 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=devices)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seconds", type=float, default=2.0, help="measuring time per loop (default 2)")
+    p.add_argument(
+        "--preset", action="append", choices=BENCH_PRESETS, help="only this preset (repeatable; default all)"
+    )
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard")

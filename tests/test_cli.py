@@ -224,3 +224,15 @@ def test_bad_csv_is_one_line_exit_2_and_writes_nothing(tmp_path, content, fragme
     assert result.returncode == 2
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_bench_reports_both_loops_a_frame_and_memory_per_preset():
+    result = run_cli("bench", "--seconds", "0.3", "--preset", "ring8", "--preset", "mnist-paper", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [r["preset"] for r in report["results"]] == ["ring8", "mnist-paper"]
+    for r in report["results"]:
+        assert r["trainer_steps_per_s"] > 0 and r["textbook_steps_per_s"] > 0 and r["frame_ms"] > 0
+        assert r["ratio"] == pytest.approx(r["trainer_steps_per_s"] / r["textbook_steps_per_s"], rel=0.01)
+        assert r["peak_mib"] > 0
+    assert report["results"][1]["batch"] == 100  # the paper's MNIST minibatch, packed in pairs for D
