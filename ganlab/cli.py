@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -69,6 +70,20 @@ def _summary(record: dict) -> str:
         return f"JSD {record['jsd']:.4f} nats{modes}"
     digits = f"  digits KL {record['digit_kl']:.2f}" if "digit_kl" in record else ""
     return f"D(real) {record['mean_d_real']:.2f}  D(fake) {record['mean_d_fake']:.2f}{digits}"
+
+
+def _terminate_as_interrupt():
+    """Make SIGTERM (`kill`, a stopping container) save the run as Ctrl-C does; a run started in
+    the background by a script ignores Ctrl-C's SIGINT. Returns the old handler (None if this
+    is not the main thread)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        return None
 
 
 def _new_trainer(args: argparse.Namespace):
@@ -163,6 +178,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_checkpoint(trainer, out / "checkpoint.pt")
 
     status = 0
+    on_term = _terminate_as_interrupt()
     try:
         while trainer.g_updates < steps:
             n = min(log_every, steps - trainer.g_updates)
@@ -186,6 +202,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"\nganlab: interrupted at G update {trainer.g_updates}; saved that state to {out}\n"
         )
+    finally:
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
     save()
     if status == 0:
         sys.stderr.write(

@@ -236,3 +236,24 @@ def test_bench_reports_both_loops_a_frame_and_memory_per_preset():
         assert r["ratio"] == pytest.approx(r["trainer_steps_per_s"] / r["textbook_steps_per_s"], rel=0.01)
         assert r["peak_mib"] > 0
     assert report["results"][1]["batch"] == 100  # the paper's MNIST minibatch, packed in pairs for D
+
+
+def test_sigterm_saves_the_run_like_ctrl_c(tmp_path):
+    """`kill` stops a long run and keeps what it had trained (a background run ignores SIGINT)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganlab.cli", "train", "--preset", "ring8", "--log-every", "20"]
+        + ["--out", str(tmp_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and "G update" not in (proc.stderr.readline() or ""):
+        pass
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted at G update" in err
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["g_updates"] >= 20
