@@ -11,7 +11,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import controls, live, mnist, toy1d, toy2d
+from dashboard import controls, live, mnist, toy1d, toy2d, urlstate
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
         "Generative Adversarial Nets (Goodfellow et al., 2014), trained live. "
         "D ascends V(D, G) = E log D(x) + E log(1 − D(G(z))); G descends it (Algorithm 1)."
     )
+    urlstate.warn_skipped()
     if cfg is None:
         if st.session_state.get("w_p_data") == "custom":
             toy2d.your_data_view()  # so the user can make the data the config needs
@@ -62,6 +63,7 @@ def main() -> None:
             toy2d.live_view(view)
         with your_data:
             toy2d.your_data_view()
+    urlstate.write_url()  # the page's URL reproduces this setup
 
 
 main()

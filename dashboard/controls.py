@@ -120,6 +120,9 @@ def init_state() -> None:
         st.session_state["show_d_star"] = True
         st.session_state["bg2d"] = "d"
         st.session_state["layers2d"] = list(LAYERS)
+        from dashboard.urlstate import read_url  # a link's setup (urlstate builds on this module)
+
+        read_url()
 
 
 def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:

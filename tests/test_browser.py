@@ -309,3 +309,27 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
         page.locator(f".st-key-dl_fig{n} button").wait_for()
         page.screenshot(path=str(SHOTS / f"mnist-figure{n}.png"))
     assert page.console_errors == []
+
+
+def test_a_link_with_the_setup_opens_the_same_setup_in_a_fresh_browser(app_page, server):
+    page = app_page
+    choose(page, "preset", "ring8")
+    keyed_frame(page, "plane_chart")
+    seed = page.locator(".st-key-w_seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    href = lambda: page.evaluate("location.href")  # noqa: E731 (page.url misses pushState updates)
+    wait_for(lambda: "seed=7" in href())
+    link = href()
+    assert "preset=ring8" in link
+    # A second browser process: no shared session, cookies or storage.
+    browser = page.context.browser.browser_type.launch(executable_path=CHROMIUM, args=ARGS)
+    try:
+        fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
+        fresh.goto(link)
+        frame = keyed_frame(fresh, "plane_chart")  # the 2D view of the linked preset
+        wait_for(lambda: re.search(r"modes\s*\d+/8", frame.inner_text("body")))  # ring8's eight modes
+        assert fresh.locator(".st-key-w_seed input").input_value() == "7"
+    finally:
+        browser.close()
+    assert page.console_errors == []

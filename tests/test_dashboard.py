@@ -188,3 +188,38 @@ def test_mnist_evaluations_on_request(app):
     at, result = app.session_state["digits_result"]
     assert at == 0 and len(result["class_share"]) == 10 and result["frechet"] > 0
     assert any("Fréchet distance" in m.value for m in app.markdown)
+
+
+def test_the_url_holds_the_setup_and_a_link_restores_it():
+    a = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
+    a.selectbox(key="preset").set_value("ring8").run()
+    a.select_slider(key="w_lr_d").set_value(0.005).run()
+    a.number_input(key="w_seed").set_value(7).run()
+    params = dict(a.query_params)
+    assert params["preset"] == "ring8" and params["lr_d"] == "0.005" and params["seed"] == "7"
+    assert "k" not in params  # only what differs from the preset
+    b = AppTest.from_file("../dashboard/app.py", default_timeout=60)
+    b.query_params.update(params)
+    b.run()
+    cfg = b.session_state["trainer"].cfg
+    assert (cfg.p_data, cfg.lr_d, cfg.seed) == ("ring8", 0.005, 7)
+    assert not b.warning
+
+
+@pytest.mark.parametrize(
+    "params, skipped",
+    [
+        ({"preset": "nope", "k": "3"}, "preset"),
+        ({"k": "99"}, "k"),
+        ({"lr_d": "nan", "seed": "-1"}, "lr_d, seed"),
+        ({"latent_dim": "1e9", "flavour": "x" * 5000}, "latent_dim, " + "flavour"),
+        ({"momentum": "inf", "p_data": "custom"}, "momentum, p_data"),
+    ],
+)
+def test_a_hostile_link_is_ignored_with_one_warning(params, skipped):
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception
+    assert len(at.warning) == 1 and at.warning[0].value.endswith(skipped)
+    assert at.session_state["trainer"].cfg.p_data == "gaussian"  # the default setup
