@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +41,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"no checkpoint at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # untrusted bytes: the unpickler fails in many ways (IndexError on b"h")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path} is not a readable ganlab checkpoint ({first[:160]})") from None
     needed = {"config", "generator", "discriminator", "opt_g", "opt_d", "d_updates", "g_updates"}

@@ -32,7 +32,12 @@ def read_points_csv(data: bytes | str) -> np.ndarray:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise PointsError("the file is not UTF-8 text; expected a CSV of x,y numbers") from None
-    rows = [row for row in csv.reader(io.StringIO(data)) if any(cell.strip() for cell in row)]
+    if "\x00" in data:
+        raise PointsError("the file holds NUL bytes; expected a CSV of x,y numbers")
+    try:
+        rows = [row for row in csv.reader(io.StringIO(data, newline="")) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:  # e.g. a lone carriage return inside a field
+        raise PointsError(f"the CSV cannot be read ({exc})") from None
     if not rows:
         raise PointsError("the CSV is empty; expected lines of x,y numbers")
     points = []
