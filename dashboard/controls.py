@@ -82,8 +82,10 @@ def _snap_to(options: list, value):
     return min(options, key=lambda o: abs(o - value))
 
 
-def _load_preset_into_widgets() -> None:
-    cfg = PRESETS[st.session_state["preset"]].config
+def preset_widget_values(preset: str) -> dict[str, object]:
+    """The sidebar's values for ``preset`` (w_* keys), snapped to the choices each widget offers."""
+    cfg = PRESETS[preset].config
+    values: dict[str, object] = {}
     for name in (
         "p_data",
         "model",
@@ -100,15 +102,20 @@ def _load_preset_into_widgets() -> None:
         "decay_steps",
         "instance_noise_steps",
     ):
-        st.session_state[f"w_{name}"] = getattr(cfg, name)
-    st.session_state["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
-    st.session_state["w_lr_g"] = _snap_to(LEARNING_RATES, cfg.lr_g)
-    st.session_state["w_batch_size"] = _snap_to(BATCH_SIZES, cfg.batch_size)
-    st.session_state["w_hidden"] = _snap_to(WIDTHS, cfg.hidden)
-    st.session_state["w_momentum"] = cfg.momentum
-    st.session_state["w_ema"] = _snap_to(EMA_CHOICES, cfg.ema)
-    st.session_state["w_instance_noise"] = _snap_to(INSTANCE_NOISE_CHOICES, cfg.instance_noise)
-    st.session_state["w_r1"] = _snap_to(R1_CHOICES, cfg.r1)
+        values[f"w_{name}"] = getattr(cfg, name)
+    values["w_lr_d"] = _snap_to(LEARNING_RATES, cfg.lr_d)
+    values["w_lr_g"] = _snap_to(LEARNING_RATES, cfg.lr_g)
+    values["w_batch_size"] = _snap_to(BATCH_SIZES, cfg.batch_size)
+    values["w_hidden"] = _snap_to(WIDTHS, cfg.hidden)
+    values["w_momentum"] = cfg.momentum
+    values["w_ema"] = _snap_to(EMA_CHOICES, cfg.ema)
+    values["w_instance_noise"] = _snap_to(INSTANCE_NOISE_CHOICES, cfg.instance_noise)
+    values["w_r1"] = _snap_to(R1_CHOICES, cfg.r1)
+    return values
+
+
+def _load_preset_into_widgets() -> None:
+    st.session_state.update(preset_widget_values(st.session_state["preset"]))
 
 
 def init_state() -> None:

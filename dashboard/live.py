@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
 from dashboard.controls import FRAME_TARGET_S, MIN_TRAIN_S, STEPS_CHOICES, ViewOptions, reset_trainer
-from dashboard.live_chart import live_chart
+from dashboard.live_chart import let_server_send, live_chart
 from ganlab.config import ToyConfig
 from ganlab.plots import metrics_chart, mnist_metrics_chart
 from ganlab.snapshot import Snapshot, take_snapshot
@@ -141,6 +142,19 @@ def play_frames(
             st.rerun()  # the whole page, so the timer stops and Play comes back
         snaps.append(_snapshot(trainer, True, densities))
     return snaps
+
+
+def live_frame(draw: Callable[[], None]) -> None:
+    """Run ``draw`` (one rerun's frames) as a fragment that the browser reruns every TICK_S
+    while playing; after each playing rerun, a pause lets the server send what was drawn."""
+
+    @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
+    def frame() -> None:
+        draw()
+        if st.session_state["running"]:
+            let_server_send()
+
+    frame()
 
 
 def metrics_view(height: int = 460) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.controls import IMAGE_FRAME_TARGET_S, ViewOptions
-from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
-from dashboard.live_chart import let_server_send, live_chart
-from ganlab.images import figure2, figure3, montage, to_png
+from dashboard.live import aids_label, live_frame, metrics_view, play_frames
+from dashboard.live_chart import live_chart
+from ganlab.images import figure2, figure3, to_png
 from ganlab.judge import judge_samples
 from ganlab.parzen import parzen_mnist
-from ganlab.plots import d_histogram_spec, digit_share_spec, picture_spec
+from ganlab.plots import d_histogram_spec, digit_share_spec, grid_spec
 from ganlab.presets import PRESETS
-from ganlab.snapshot_mnist import GRID_SIDE, shipped_judge
+from ganlab.snapshot_mnist import shipped_judge
 from ganlab.train import Trainer, device_label
 
 SCALE = 3  # Figures 2 and 3 are drawn at three times their pixel size
@@ -30,7 +30,6 @@ def live_view(view: ViewOptions) -> None:
     left, right = st.columns([3, 2])
     with left:
 
-        @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
         def frame() -> None:
             trainer = st.session_state["trainer"]
             snap = play_frames(view, frames=1, target=IMAGE_FRAME_TARGET_S)[-1]
@@ -48,19 +47,16 @@ def live_view(view: ViewOptions) -> None:
                 (fixed, snap.fixed, "grid_fixed", "G(z) for 64 fixed z: the same digits, forming"),
                 (fresh, snap.fresh, "grid_fresh", "G(z) for 64 new z each frame"),
             ):
-                picture = montage(images, GRID_SIDE)
                 with col:
-                    live_chart(picture_spec(to_png(picture), picture.shape, caption=caption), key=key)
+                    live_chart(grid_spec(images, caption), key=key)
             hist, digits = st.columns(2)
             with hist:
                 live_chart(d_histogram_spec(*st.session_state["mnist_d_hist"]), key="d_hist")
             if "digit_share" in m:
                 with digits:
                     live_chart(digit_share_spec(m["digit_share"]), key="digit_share")
-            if st.session_state["running"]:
-                let_server_send()
 
-        frame()
+        live_frame(frame)
         evaluate_ui()
     with right:
         metrics_view(height=620)

@@ -7,8 +7,8 @@ import json
 import streamlit as st
 
 from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, aids_label, play_frames
-from dashboard.live_chart import let_server_send, live_chart
+from dashboard.live import aids_label, live_frame, play_frames
+from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
 from ganlab.plots import figure1_spec
@@ -17,9 +17,7 @@ from ganlab.train import device_label
 
 def live_view(view: ViewOptions) -> None:
     """The Figure-1-style chart, redrawn by a fragment on a timer while playing."""
-    running = st.session_state["running"]
 
-    @st.fragment(run_every=TICK_S if running else None)
     def frame() -> None:
         show_d_star, trainer = st.session_state["show_d_star"], st.session_state["trainer"]
         specs = []
@@ -32,11 +30,9 @@ def live_view(view: ViewOptions) -> None:
                 f"{device_label(trainer.device)}{aids_label(trainer)}"
             )
             specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title))
-        live_chart(specs, key="figure1_chart", playing=running)
-        if running:
-            let_server_send()
+        live_chart(specs, key="figure1_chart", playing=st.session_state["running"])
 
-    frame()
+    live_frame(frame)
 
 
 def figure1_view(cfg: ToyConfig) -> None:

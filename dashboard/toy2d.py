@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.controls import ViewOptions
-from dashboard.live import TICK_S, aids_label, metrics_view, play_frames
-from dashboard.live_chart import let_server_send, live_chart
+from dashboard.live import aids_label, live_frame, metrics_view, play_frames
+from dashboard.live_chart import live_chart
 from ganlab.data.points import PointsError, read_points_csv
-from ganlab.plots import BACKGROUNDS, LAYERS, PLANE_COLORS, plane_spec
+from ganlab.plots import BACKGROUNDS, LAYERS, NEEDS_DENSITIES, PLANE_COLORS, plane_spec
 from ganlab.train import device_label
 
 LAYER_LABELS = {
@@ -22,7 +22,6 @@ LAYER_LABELS = {
     "manifold": "G manifold",
 }
 DRAW_BOX = (-2.0, 2.0, -2.0, 2.0)
-DENSITY_BACKGROUNDS = ("d_star", "gap", "p_g")  # the backgrounds that need p_g
 
 
 def status_title(trainer, snap) -> str:
@@ -56,18 +55,15 @@ def live_view(view: ViewOptions) -> None:
     left, right = st.columns([3, 2])
     with left:
 
-        @st.fragment(run_every=TICK_S if st.session_state["running"] else None)
         def frame() -> None:
             trainer = st.session_state["trainer"]
-            snaps = play_frames(view, densities=background in DENSITY_BACKGROUNDS)
+            snaps = play_frames(view, densities=background in NEEDS_DENSITIES)
             specs = [
                 plane_spec(snap, background, layers, title=status_title(trainer, snap)) for snap in snaps
             ]
             live_chart(specs, key="plane_chart", playing=st.session_state["running"])
-            if st.session_state["running"]:
-                let_server_send()
 
-        frame()
+        live_frame(frame)
     with right:
         metrics_view(height=640)
 

@@ -95,7 +95,7 @@ def read_url() -> None:
     preset = params.pop("preset", None)
     if preset is not None and preset in PRESETS:
         st.session_state["preset"] = preset
-        c._load_preset_into_widgets()
+        st.session_state.update(c.preset_widget_values(preset))
     elif preset is not None:
         skipped.append("preset")
     for name, text in params.items():
@@ -114,14 +114,13 @@ def url_params() -> dict[str, str]:
     """The preset and every sidebar value that differs from it, as URL parameters."""
     state = st.session_state
     preset = state["preset"]
-    defaults = {name: getattr(PRESETS[preset].config, name, None) for name in PARSERS}
-    defaults["steps_per_frame"] = "auto"
+    defaults = {**c.preset_widget_values(preset), "w_steps_per_frame": "auto"}
     out = {"preset": preset}
     for name in PARSERS:
         value = state.get(f"w_{name}")
         if value is None or value == "custom":
             continue
-        default = defaults[name]
+        default = defaults.get(f"w_{name}")
         same = (
             math.isclose(value, default, rel_tol=1e-9)
             if isinstance(value, (int, float)) and isinstance(default, (int, float))

@@ -113,7 +113,6 @@ def _resumed_trainer(args: argparse.Namespace):
     """The Trainer of --resume DIR, with --set applied as live changes, and its metrics lines."""
     from ganlab.checkpoint import load_trainer
     from ganlab.config import parse_assignment
-    from ganlab.train import LIVE_FIELDS, OPTIMIZER_FIELDS
 
     if args.preset or args.data:
         raise UsageError("--resume continues a run with its own settings; drop --preset and --data")
@@ -126,10 +125,9 @@ def _resumed_trainer(args: argparse.Namespace):
     cfg = trainer.cfg
     for assignment in args.set or []:
         cfg = parse_assignment(cfg, assignment)
-    rebuilt = sorted(k for k, v in cfg.to_dict().items() if v != trainer.cfg.to_dict()[k])
-    rebuilt = [k for k in rebuilt if k not in LIVE_FIELDS | OPTIMIZER_FIELDS]
+    rebuilt = trainer.rebuild_fields(cfg)
     if rebuilt:
-        raise UsageError(f"--resume cannot change {', '.join(rebuilt)} (that needs new models)")
+        raise UsageError(f"--resume cannot change {', '.join(sorted(rebuilt))} (that needs new models)")
     trainer.apply(cfg)
     if args.steps <= trainer.g_updates:
         raise UsageError(f"--steps {args.steps}: the run is already at iteration {trainer.g_updates}")

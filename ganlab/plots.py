@@ -11,8 +11,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ganlab.figspec import Spec, as_figure, hline
+from ganlab.images import montage, to_png
 from ganlab.snapshot import Snapshot
 from ganlab.snapshot2d import Snapshot2D
+from ganlab.snapshot_mnist import GRID_SIDE
 
 __all__ = [
     "figure1_chart",
@@ -21,6 +23,8 @@ __all__ = [
     "d_histogram_spec",
     "digit_share_spec",
     "picture_spec",
+    "grid_spec",
+    "NEEDS_DENSITIES",
     "metrics_chart",
     "plane_chart",
     "z_positions",
@@ -72,39 +76,20 @@ def figure1_spec(
     x_line, z_line = -0.18 * y_top, -0.45 * y_top
     x = _f32(snap.x)
     p_g_label = "p_g (exact)" if snap.p_g_method == "exact" else "p_g (KDE)"
-    traces = [
-        _trace(
-            "scatter",
-            x=x,
-            y=_f32(snap.p_data),
-            name="p_data",
-            line={"color": COLORS["p_data"], "dash": "dot", "width": 2.5},
-        ),
-        _trace(
-            "scatter",
-            x=x,
-            y=_f32(np.minimum(snap.p_g, 2 * y_top)),
-            name=p_g_label,
-            line={"color": COLORS["p_g"], "width": 2.5},
-        ),
-        _trace(
-            "scatter",
-            x=x,
-            y=_f32(snap.d),
-            name="D(x)",
-            line={"color": COLORS["d"], "dash": "dash", "width": 2.5},
-        ),
+    curves = [
+        (snap.p_data, "p_data", {"color": COLORS["p_data"], "dash": "dot", "width": 2.5}),
+        (np.minimum(snap.p_g, 2 * y_top), p_g_label, {"color": COLORS["p_g"], "width": 2.5}),
+        (snap.d, "D(x)", {"color": COLORS["d"], "dash": "dash", "width": 2.5}),
     ]
     if show_d_star:
-        traces.append(
-            _trace(
-                "scatter",
-                x=x,
-                y=_f32(snap.d_star),
-                name="D*(x) = p_data/(p_data+p_g)",
-                line={"color": COLORS["d_star"], "dash": "dashdot", "width": 1.8},
+        curves.append(
+            (
+                snap.d_star,
+                "D*(x) = p_data/(p_data+p_g)",
+                {"color": COLORS["d_star"], "dash": "dashdot", "width": 1.8},
             )
         )
+    traces = [_trace("scatter", x=x, y=_f32(y), name=name, line=line) for y, name, line in curves]
     # The z line, the x line, and a line from each z up to G(z), ending in an arrowhead.
     traces.append(
         _trace(
@@ -308,6 +293,12 @@ def picture_spec(png: bytes, size: tuple[int, int], scale: float = 1.25, caption
     return {"data": [_trace("image", source=source, hoverinfo="skip")], "layout": layout}
 
 
+def grid_spec(images: np.ndarray, caption: str = "") -> Spec:
+    """Images (n, 28, 28) in [0, 1] as a GRID_SIDE-wide montage: a live digit grid."""
+    picture = montage(images, GRID_SIDE)
+    return picture_spec(to_png(picture), picture.shape, caption=caption)
+
+
 def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:
     """Histograms of D(x) on real images and on generated ones (D's view of the game)."""
     return as_figure(d_histogram_spec(d_real, d_fake, height, bins))
@@ -356,21 +347,20 @@ BACKGROUNDS = {
     "none": "no background",
 }
 LAYERS = ("real", "fake", "arrows", "manifold")
+NEEDS_DENSITIES = ("d_star", "gap", "p_g")  # backgrounds drawn from p_g: snapshots with densities=True
 
 
 def _background(snap: Snapshot2D, kind: str) -> dict | None:
     if kind == "none":
         return None
+    if kind in NEEDS_DENSITIES and snap.p_g is None:
+        raise ValueError(f"background {kind!r} needs a snapshot taken with densities=True")
     if kind in ("p_g", "p_data"):
         z = getattr(snap, kind)
-        if z is None:
-            raise ValueError("background 'p_g' needs a snapshot taken with densities=True")
         zmax = float(np.quantile(snap.p_data[snap.p_data > 0], 0.999)) if (snap.p_data > 0).any() else 1.0
         scale, zmin, title = DENSITY_SCALE, 0.0, kind
         z = np.minimum(z, zmax)
     else:
-        if kind != "d" and snap.d_star is None:
-            raise ValueError(f"background {kind!r} needs a snapshot taken with densities=True")
         z = snap.d if kind == "d" else snap.d_star if kind == "d_star" else np.abs(snap.d - snap.d_star)
         scale, zmin, zmax = (D_SCALE if kind != "gap" else "Oranges"), 0.0, 1.0
         title = {"d": "D(x)", "d_star": "D*(x)", "gap": "|D − D*|"}[kind]

@@ -68,10 +68,12 @@ def take_snapshot_mnist(trainer: Trainer, metrics: bool = True) -> SnapshotMnist
             d_real = torch.sigmoid(trainer.d_logit(trainer.fixed_x[:n])).squeeze(1)
             d_fake = torch.sigmoid(trainer.d_logit(fake)).squeeze(1)
     values = {"loss_d": float(trainer.loss_d), "loss_g": float(trainer.loss_g)}
+    snap = SnapshotMnist(
+        trainer.d_updates, trainer.g_updates, images(fake[:n_grid]), images(fresh), None, None, values
+    )
     if not metrics:
-        return SnapshotMnist(
-            trainer.d_updates, trainer.g_updates, images(fake), images(fresh), None, None, values
-        )
+        return snap
+    snap.d_real, snap.d_fake = d_real.double().cpu().numpy(), d_fake.double().cpu().numpy()
     values.update(mean_d_real=float(d_real.mean()), mean_d_fake=float(d_fake.mean()))
     judge = shipped_judge()
     if judge is not None:  # what the judge reads in the 512 fixed-z samples (cheap: one small CNN pass)
@@ -79,12 +81,4 @@ def take_snapshot_mnist(trainer: Trainer, metrics: bool = True) -> SnapshotMnist
         values["digit_share"] = stats["class_share"]
         values["digit_kl"] = stats["kl_to_uniform"]
         values["digit_confidence"] = stats["mean_confidence"]
-    return SnapshotMnist(
-        d_updates=trainer.d_updates,
-        g_updates=trainer.g_updates,
-        fixed=images(fake[:n_grid]),
-        fresh=images(fresh),
-        d_real=d_real.double().cpu().numpy(),
-        d_fake=d_fake.double().cpu().numpy(),
-        metrics=values,
-    )
+    return snap

@@ -123,6 +123,17 @@ class Trainer:
             return torch.rand(shape, generator=generator, device=self.device) * 2 - 1
         return torch.randn(shape, generator=generator, device=self.device)
 
+    def changed_fields(self, cfg: ToyConfig) -> set[str]:
+        """The settings ``cfg`` changes; with a change of p_data's dimension, that too."""
+        changed = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(self.cfg, f.name)}
+        if cfg.data_dim != self.cfg.data_dim:
+            changed.add(f"p_data ({self.cfg.data_dim}D to {cfg.data_dim}D)")
+        return changed
+
+    def rebuild_fields(self, cfg: ToyConfig) -> set[str]:
+        """The changed settings that need new models (empty: ``apply`` keeps G and D)."""
+        return self.changed_fields(cfg) - LIVE_FIELDS - OPTIMIZER_FIELDS
+
     def apply(self, cfg: ToyConfig) -> str:
         """Switch to ``cfg``; returns what happened, in words, for the user.
 
@@ -130,12 +141,10 @@ class Trainer:
         live; the optimiser kind gives fresh optimisers; anything else (latent dimension,
         widths, packing, noise, seed, device) rebuilds the models from scratch.
         """
-        changed = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(self.cfg, f.name)}
+        changed = self.changed_fields(cfg)
         if not changed:
             return "no change"
-        if cfg.data_dim != self.cfg.data_dim:
-            changed.add(f"p_data ({self.cfg.data_dim}D to {cfg.data_dim}D)")
-        if changed <= LIVE_FIELDS | OPTIMIZER_FIELDS:
+        if not self.rebuild_fields(cfg):
             if (cfg.ema > 0) != (self.cfg.ema > 0):
                 self.cfg = cfg
                 self.G_ema = self._ema_copy()  # starts from the current G
@@ -283,12 +292,13 @@ class Trainer:
         else:
             torch._foreach_copy_(kept, tensors)
         counters = (self.d_updates, self.g_updates, self.ema_updates, self.loss_d, self.loss_g)
-        self._good_rest = (counters, self.rng.get_state(), len(tensors))
+        had_opt_state = any(o.state for o in (self.opt_d, self.opt_g))
+        self._good_rest = (counters, self.rng.get_state(), had_opt_state)
 
     def _restore_good_state(self) -> None:
-        counters, rng, count = self._good_rest
+        counters, rng, had_opt_state = self._good_rest
         weights, opt = self._live_tensors()
-        if count == len(weights):  # the optimisers had no state yet: start them afresh
+        if not had_opt_state:  # the optimisers had no state yet: start them afresh
             for o in (self.opt_d, self.opt_g):
                 o.state.clear()
             opt = []
