@@ -11,7 +11,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import controls, live, mnist, toy1d, toy2d, urlstate
+from dashboard import controls, live, mnist, narrate, presenter, runfile, toy1d, toy2d, urlstate
 
 
 def main() -> None:
@@ -23,7 +23,10 @@ def main() -> None:
     st.html("<style>[data-testid='stStatusWidget']{display:none}</style>")
     controls.init_state()
     cfg, view = controls.sidebar_ui()
-    st.title("ganlab")
+    title, present = st.columns([4, 1], vertical_alignment="bottom")
+    title.title("ganlab")
+    with present:
+        presenter.presenter_ui()
     st.caption(
         "Generative Adversarial Nets (Goodfellow et al., 2014), trained live. "
         "D ascends V(D, G) = E log D(x) + E log(1 − D(G(z))); G descends it (Algorithm 1)."
@@ -34,12 +37,14 @@ def main() -> None:
             toy2d.your_data_view()  # so the user can make the data the config needs
         st.stop()
     trainer = controls.session_trainer(cfg)
+    runfile.run_file_ui()
     if trainer.diverged:
         st.error(trainer.diverged, icon=":material/warning:")
     if cfg.data_dim == 1:
         training, figure1 = st.tabs(["Live training", "Figure 1"])
         with training:
             live.buttons_ui(cfg)
+            narrate.narration_ui(trainer)
             st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
             toy1d.live_view(view)
             live.metrics_view()
@@ -51,6 +56,7 @@ def main() -> None:
         )
         with training:
             live.buttons_ui(cfg)
+            narrate.narration_ui(trainer)
             mnist.live_view(view)
         with fig2:
             mnist.figure2_view(trainer)
@@ -60,6 +66,7 @@ def main() -> None:
         training, your_data = st.tabs(["Live training (2D)", "Your data"])
         with training:
             live.buttons_ui(cfg)
+            narrate.narration_ui(trainer)
             toy2d.live_view(view)
         with your_data:
             toy2d.your_data_view()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.sessions import FREED_KEY, take_seat
 from ganlab.config import CHOICES, LIMITS, P_DATA_1D, P_DATA_IMAGES, ConfigError, ToyConfig
 from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
 from ganlab.plots import LAYERS
@@ -49,6 +50,9 @@ MODEL_LABELS = {
 STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
 FRAME_TARGET_S = 0.05  # auto iterations per frame: a whole frame (training + drawing) aims at 20/s
 MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least one iteration)
+# ... and, when drawing alone takes longer than the target (a busy server: ten sessions share
+# its cores), at least this fraction of the drawing time, so a crowded room still trains.
+MIN_TRAIN_SHARE = 0.5
 IMAGE_FRAME_TARGET_S = 0.15  # MNIST: longer frames, mostly training (digits form faster; images are costly)
 
 
@@ -84,7 +88,11 @@ def _snap_to(options: list, value):
 
 def preset_widget_values(preset: str) -> dict[str, object]:
     """The sidebar's values for ``preset`` (w_* keys), snapped to the choices each widget offers."""
-    cfg = PRESETS[preset].config
+    return config_widget_values(PRESETS[preset].config)
+
+
+def config_widget_values(cfg: ToyConfig) -> dict[str, object]:
+    """The sidebar's values for ``cfg`` (w_* keys), snapped to the choices each widget offers."""
     values: dict[str, object] = {}
     for name in (
         "p_data",
@@ -295,10 +303,16 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
 def session_trainer(cfg: ToyConfig) -> Trainer:
     """This session's trainer, brought in line with ``cfg`` (live where possible)."""
     state = st.session_state
+    take_seat()  # at most GANLAB_MAX_SESSIONS sessions train at once; a closed one frees its trainer
     if "trainer" not in state:
         state["trainer"] = Trainer(cfg)
         state["history"] = []
         state["running"] = False
+        if state.pop(FREED_KEY, False):
+            st.toast(
+                "The connection was lost, so this session's model was freed: a new one was built "
+                "from the same settings."
+            )
     elif state["trainer"].cfg != cfg:
         message = state["trainer"].apply(cfg)
         if message.startswith("rebuilt"):

@@ -17,6 +17,7 @@ import plotly
 import plotly.graph_objects as go
 import streamlit.components.v1 as components
 
+from dashboard.presenter import font_scale
 from ganlab.figspec import Spec, spec_json
 
 __all__ = ["live_chart", "let_server_send"]
@@ -45,9 +46,22 @@ def _component_dir() -> Path:
 _component = components.declare_component("ganlab_live_chart", path=str(_component_dir()))
 
 
-def _encode(fig: go.Figure | Spec) -> tuple[str, int | None]:
+def _encode(fig: go.Figure | Spec, scale: float = 1.0) -> tuple[str, int | None]:
+    """The figure's JSON and height; ``scale`` != 1 enlarges its text (presenter mode)."""
     if isinstance(fig, dict):
+        if scale != 1.0:
+            layout = fig["layout"]
+            title = layout.get("title")
+            layout = {**layout, "font": {**layout.get("font", {}), "size": round(12 * scale)}}
+            if "margin" in layout:  # room for the larger title above the legend
+                layout["margin"] = {**layout["margin"], "t": round(layout["margin"].get("t", 30) * scale)}
+            if isinstance(title, dict):
+                size = title.get("font", {}).get("size", 14)
+                layout["title"] = {**title, "font": {**title.get("font", {}), "size": round(size * scale)}}
+            fig = {**fig, "layout": layout}
         return spec_json(fig), fig["layout"].get("height")
+    if scale != 1.0:
+        fig = go.Figure(fig).update_layout(font_size=round(12 * scale))
     return fig.to_json(), fig.layout.height
 
 
@@ -66,7 +80,8 @@ def live_chart(
     released, None before.
     """
     figs = fig if isinstance(fig, (list, tuple)) else [fig]
-    frames = [_encode(f) for f in figs]
+    scale = font_scale()
+    frames = [_encode(f, scale) for f in figs]
     return _component(
         frames=[spec for spec, _ in frames],
         playing=playing,

@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from dashboard import narrate
 from dashboard.controls import ViewOptions
 from dashboard.live import aids_label, live_frame, play_frames
 from dashboard.live_chart import live_chart
@@ -20,7 +21,7 @@ def live_view(view: ViewOptions) -> None:
 
     def frame() -> None:
         show_d_star, trainer = st.session_state["show_d_star"], st.session_state["trainer"]
-        specs = []
+        specs, batch = [], narrate.minibatch()
         for snap in play_frames(view):
             m = snap.metrics
             title = (
@@ -29,7 +30,7 @@ def live_view(view: ViewOptions) -> None:
                 f"mean D(real) {m['mean_d_real']:.3f} · mean D(fake) {m['mean_d_fake']:.3f} · "
                 f"{device_label(trainer.device)}{aids_label(trainer)}"
             )
-            specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title))
+            specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title, batch=batch))
         live_chart(specs, key="figure1_chart", playing=st.session_state["running"])
 
     live_frame(frame)

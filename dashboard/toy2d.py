@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import narrate
 from dashboard.controls import ViewOptions
 from dashboard.live import aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
@@ -58,8 +59,10 @@ def live_view(view: ViewOptions) -> None:
         def frame() -> None:
             trainer = st.session_state["trainer"]
             snaps = play_frames(view, densities=background in NEEDS_DENSITIES)
+            batch = narrate.minibatch()
             specs = [
-                plane_spec(snap, background, layers, title=status_title(trainer, snap)) for snap in snaps
+                plane_spec(snap, background, layers, title=status_title(trainer, snap), batch=batch)
+                for snap in snaps
             ]
             live_chart(specs, key="plane_chart", playing=st.session_state["running"])
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import controls as c
+from dashboard.presenter import PRESENT_KEY
 from ganlab.config import CHOICES, LIMITS
 from ganlab.presets import PRESETS
 
@@ -92,6 +93,8 @@ def read_url() -> None:
     if not params:
         return
     skipped = []
+    if params.pop(PRESENT_KEY, None) == "1":  # a link straight into presenter mode
+        st.session_state[PRESENT_KEY] = True
     preset = params.pop("preset", None)
     if preset is not None and preset in PRESETS:
         st.session_state["preset"] = preset
@@ -116,6 +119,8 @@ def url_params() -> dict[str, str]:
     preset = state["preset"]
     defaults = {**c.preset_widget_values(preset), "w_steps_per_frame": "auto"}
     out = {"preset": preset}
+    if state.get(PRESENT_KEY):
+        out[PRESENT_KEY] = "1"
     for name in PARSERS:
         value = state.get(f"w_{name}")
         if value is None or value == "custom":

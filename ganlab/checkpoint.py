@@ -13,7 +13,16 @@ import torch
 from ganlab.config import ConfigError, ToyConfig
 from ganlab.train import Trainer
 
-__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "load_trainer", "atomic_write"]
+__all__ = [
+    "CheckpointError",
+    "save_checkpoint",
+    "checkpoint_bytes",
+    "load_checkpoint",
+    "parse_checkpoint",
+    "trainer_from_state",
+    "load_trainer",
+    "atomic_write",
+]
 
 
 class CheckpointError(ValueError):
@@ -27,43 +36,63 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def save_checkpoint(trainer: Trainer, path: Path) -> None:
+def checkpoint_bytes(trainer: Trainer) -> bytes:
     """Models, optimisers, counters and config: tensors and plain values only."""
-    state = trainer.state_dict()
     buf = io.BytesIO()
-    torch.save(state, buf)
-    atomic_write(path, buf.getvalue())
+    torch.save(trainer.state_dict(), buf)
+    return buf.getvalue()
+
+
+def save_checkpoint(trainer: Trainer, path: Path) -> None:
+    atomic_write(path, checkpoint_bytes(trainer))
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True`` (no code runs); CheckpointError if bad."""
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
+    return parse_checkpoint(path.read_bytes(), str(path))
+
+
+def parse_checkpoint(data: bytes, name: str) -> dict[str, Any]:
+    """A checkpoint's state from its bytes (``weights_only=True``); ``name`` is for messages."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # untrusted bytes: the unpickler fails in many ways (IndexError on b"h")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path} is not a readable ganlab checkpoint ({first[:160]})") from None
+        raise CheckpointError(f"{name} is not a readable ganlab checkpoint ({first[:160]})") from None
     needed = {"config", "generator", "discriminator", "opt_g", "opt_d", "d_updates", "g_updates"}
     if not isinstance(state, dict) or not needed <= set(state):
         raise CheckpointError(
-            f"{path} is not a ganlab checkpoint (missing {sorted(needed - set(state or {}))})"
+            f"{name} is not a ganlab checkpoint (missing {sorted(needed - set(state or {}))})"
         )
     return state
 
 
-def load_trainer(run_dir: Path, device: str | None = None) -> Trainer:
-    """A Trainer restored from ``run_dir/checkpoint.pt``."""
-    state = load_checkpoint(run_dir / "checkpoint.pt")
+def trainer_from_state(state: dict[str, Any], name: str, device: str | None = None) -> Trainer:
+    """A Trainer built from a checkpoint's config and loaded with its state."""
     try:
         cfg = ToyConfig.from_dict(state["config"])
         if device:
             cfg = cfg.replace(device=device)
         trainer = Trainer(cfg)
         trainer.load_state_dict(state)
-    except (ConfigError, RuntimeError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{run_dir / 'checkpoint.pt'} does not match its config ({exc})") from None
+    except (ConfigError, RuntimeError, KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{name} does not match its config ({exc})") from None
     return trainer
+
+
+def load_trainer(run_dir: Path, device: str | None = None) -> Trainer:
+    """A Trainer restored from ``run_dir/checkpoint.pt``, or from a run exported as a .zip."""
+    if run_dir.suffix == ".zip" and run_dir.is_file():
+        from ganlab.runzip import RunZipError, import_run
+
+        try:
+            return import_run(run_dir.read_bytes(), str(run_dir), device=device).trainer
+        except RunZipError as exc:
+            raise CheckpointError(str(exc)) from None
+    path = run_dir / "checkpoint.pt"
+    return trainer_from_state(load_checkpoint(path), str(path), device)
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -136,6 +136,16 @@ def _resumed_trainer(args: argparse.Namespace):
     return trainer, [line for line in lines if line.strip()]
 
 
+def _run_path(text: str) -> Path:
+    """A --run value: the directory `ganlab train` wrote, or a run exported as a .zip."""
+    run = Path(text)
+    if run.is_dir() or (run.suffix == ".zip" and run.is_file()):
+        return run
+    raise UsageError(
+        f"--run {run} is neither a directory (the --out of `ganlab train`) nor a run exported as .zip"
+    )
+
+
 def _elapsed(lines: list[str]) -> float:
     """The elapsed_s of a run's last metrics line (0 if there is none or it is unreadable)."""
     try:
@@ -216,9 +226,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer
     from ganlab.data.mnist import MnistError
 
-    run = Path(args.run)
-    if not run.is_dir():
-        raise UsageError(f"--run {run} is not a directory (expected the --out of `ganlab train`)")
+    run = _run_path(args.run)
     if not args.out.endswith(".npy"):
         raise UsageError(f"--out must name a .npy file, got {args.out!r}")
     try:
@@ -309,9 +317,9 @@ def _run_samples(args: argparse.Namespace) -> tuple[np.ndarray, str]:
 
     from ganlab.checkpoint import load_trainer
 
-    run = Path(args.run or "")
-    if not run.is_dir():
+    if not args.run:
         raise UsageError("--run must name a run directory of `ganlab train` (or give --real)")
+    run = _run_path(args.run)
     trainer = load_trainer(run, device=args.device)
     if trainer.cfg.data_dim != 784:
         raise UsageError(f"{run} is a {trainer.cfg.p_data} run; this evaluation is for MNIST runs")
@@ -325,7 +333,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
     from ganlab.images import figure2, figure3, to_png
 
     try:
-        trainer = load_trainer(Path(args.run), device=args.device)
+        trainer = load_trainer(_run_path(args.run), device=args.device)
     except (CheckpointError, MnistError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     if trainer.cfg.data_dim != 784:
@@ -350,9 +358,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not args.out.endswith((".png", ".svg")):
         raise UsageError(f"--out must name a .png or .svg file, got {args.out!r}")
     panels = []
-    for i, run in enumerate(map(Path, args.run)):
-        if not run.is_dir():
-            raise UsageError(f"--run {run} is not a directory (expected the --out of `ganlab train`)")
+    for i, run in enumerate(map(_run_path, args.run)):
         try:
             trainer = load_trainer(run, device=args.device)
         except (CheckpointError, RuntimeError) as exc:

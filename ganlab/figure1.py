@@ -22,7 +22,7 @@ from ganlab.presets import get_preset
 from ganlab.snapshot import Snapshot, take_snapshot
 from ganlab.train import Trainer
 
-__all__ = ["Figure1Schedule", "Figure1Result", "run_figure1", "render_figure1", "figure1_json"]
+__all__ = ["Figure1Schedule", "Figure1Result", "run_figure1", "render_figure1", "render_1d", "figure1_json"]
 
 LABELS = ("a", "b", "c", "d")
 
@@ -165,17 +165,27 @@ CAPTIONS = {
 
 def render_figure1(result: Figure1Result, fmt: str = "png", dpi: int = 150) -> bytes:
     """The four panels drawn in the paper's style, as PNG or SVG bytes."""
+    titles = [
+        f"({label}) {CAPTIONS[label]}\nG updates {s.g_updates}, JSD {s.metrics['jsd']:.3f} nats"
+        for label, s in zip(LABELS, result.snapshots)
+    ]
+    return render_1d(list(zip(titles, result.snapshots)), fmt, dpi)
+
+
+def render_1d(panels: list[tuple[str, Snapshot]], fmt: str = "png", dpi: int = 150) -> bytes:
+    """1D snapshots side by side in the paper's style (p_data dotted, p_g, D dashed, z -> x arrows)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    snaps = result.snapshots
+    snaps = [s for _, s in panels]
     x_lo = min(s.x[0] for s in snaps)
     x_hi = max(s.x[-1] for s in snaps)
     y_top = 1.15 * max(max(np.nanmax(s.p_data), np.nanmax(s.p_g), 1.0) for s in snaps)
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharey=True)
-    for ax, label, s in zip(axes, LABELS, snaps):
+    fig, axes = plt.subplots(1, len(snaps), figsize=(4 * len(snaps), 4.2), sharey=True, squeeze=False)
+    axes = axes[0]
+    for ax, (title, s) in zip(axes, panels):
         ax.plot(s.x, s.p_data, color="black", linestyle=":", linewidth=2, label="p_data")
         ax.plot(s.x, np.minimum(s.p_g, y_top), color="green", linewidth=1.8, label="p_g")
         ax.plot(s.x, s.d, color="blue", linestyle="--", linewidth=1.6, label="D(x)")
@@ -198,10 +208,7 @@ def render_figure1(result: Figure1Result, fmt: str = "png", dpi: int = 150) -> b
         ax.set_xlim(x_lo, x_hi)
         ax.set_ylim(z_line - 0.08 * y_top, y_top)
         ax.set_yticks([0, 0.5, 1.0])
-        ax.set_title(
-            f"({label}) {CAPTIONS[label]}\nG updates {s.g_updates}, JSD {s.metrics['jsd']:.3f} nats",
-            fontsize=10,
-        )
+        ax.set_title(title, fontsize=10)
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()

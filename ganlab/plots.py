@@ -60,6 +60,21 @@ def _trace(kind: str, **props) -> dict:
     return {"type": kind, **props}
 
 
+# The minibatches of one narrated step: real x ~ p_data and G(z), each (n, dim) or None.
+Minibatch = tuple["np.ndarray | None", "np.ndarray | None"]
+BATCH_COLORS = {"real": "#111111", "fake": "#d7191c"}
+
+
+def _batch_parts(batch: Minibatch | None, y_real: float, y_fake: float) -> list[tuple]:
+    """(points, legend name, colour, y) for each minibatch present."""
+    if batch is None:
+        return []
+    real, fake = batch
+    parts = [(real, "this minibatch of x ~ p_data", BATCH_COLORS["real"], y_real)]
+    parts.append((fake, "this minibatch of G(z)", BATCH_COLORS["fake"], y_fake))
+    return [(np.asarray(p).reshape(len(p), -1), name, c, y) for p, name, c, y in parts if p is not None]
+
+
 def figure1_chart(
     snap: Snapshot, show_d_star: bool = True, height: int = 460, title: str | None = None
 ) -> go.Figure:
@@ -68,9 +83,14 @@ def figure1_chart(
 
 
 def figure1_spec(
-    snap: Snapshot, show_d_star: bool = True, height: int = 460, title: str | None = None
+    snap: Snapshot,
+    show_d_star: bool = True,
+    height: int = 460,
+    title: str | None = None,
+    batch: Minibatch | None = None,
 ) -> Spec:
-    """:func:`figure1_chart` as a plain spec (the live view's fast path)."""
+    """:func:`figure1_chart` as a plain spec (the live view's fast path); ``batch``: the
+    minibatches of the narrated Algorithm 1, drawn as ticks on the x line."""
     lo, hi = x_range(snap)
     y_top = max(1.05, 1.25 * float(np.max(snap.p_data)))
     x_line, z_line = -0.18 * y_top, -0.45 * y_top
@@ -122,6 +142,18 @@ def figure1_spec(
                     "color": COLORS["arrow"],
                     "size": np.tile(np.array([0, 9, 0], dtype=np.float32), n),
                 },
+            )
+        )
+    for points, name, color, y in _batch_parts(batch, x_line + 0.07 * y_top, x_line):
+        traces.append(
+            _trace(
+                "scatter",
+                x=_f32(points[:, 0]),
+                y=np.full(len(points), y, dtype=np.float32),
+                mode="markers",
+                name=name,
+                marker={"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 1.5}},
+                hoverinfo="skip",
             )
         )
     layout = dict(
@@ -425,9 +457,11 @@ def plane_spec(
     layers: Sequence[str] = LAYERS,
     height: int = 640,
     title: str | None = None,
+    batch: Minibatch | None = None,
 ) -> Spec:
     """The 2D view: a heatmap (D, D*, |D − D*|, p_g or p_data), real and fake samples, the
-    gradient field on the fakes, and the generator manifold.
+    gradient field on the fakes, and the generator manifold; ``batch``: the minibatches of
+    the narrated Algorithm 1, ringed.
 
     Points and lines are SVG traces: with WebGL, `Plotly.react` took ~20 ms instead of ~35,
     but the software-rendered paint after it another ~60 ms per frame in headless Chromium."""
@@ -473,6 +507,18 @@ def plane_spec(
                 mode="lines",
                 name=f"−∇ G loss (mean |∇| {snap.metrics.get('mean_grad_norm', float('nan')):.2g})",
                 line={"color": PLANE_COLORS["arrow"], "width": 1.2},
+                hoverinfo="skip",
+            )
+        )
+    for points, name, color, _ in _batch_parts(batch, 0.0, 0.0):
+        traces.append(
+            _trace(
+                "scatter",
+                x=_f32(points[:, 0]),
+                y=_f32(points[:, 1]),
+                mode="markers",
+                name=name,
+                marker={"symbol": "circle-open", "size": 11, "color": color, "line": {"width": 2}},
                 hoverinfo="skip",
             )
         )

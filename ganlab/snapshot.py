@@ -58,10 +58,15 @@ def take_snapshot(
     histograms and the judge), and
     ``densities=False`` its p_g and D* grids; the 1D metrics are cheap and always computed.
     """
-    if trainer.cfg.data_dim == 2:
-        return take_snapshot_2d(trainer, metrics=metrics, densities=densities)
-    if trainer.cfg.data_dim == 784:
-        return take_snapshot_mnist(trainer, metrics=metrics)
+    with trainer.lock:  # another thread (a download) may be reading the trainer too
+        if trainer.cfg.data_dim == 2:
+            return take_snapshot_2d(trainer, metrics=metrics, densities=densities)
+        if trainer.cfg.data_dim == 784:
+            return take_snapshot_mnist(trainer, metrics=metrics)
+        return _snapshot_1d(trainer, grid_points)
+
+
+def _snapshot_1d(trainer: Trainer, grid_points: int) -> Snapshot:
     cfg, dev = trainer.cfg, trainer.device
     G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import fields
 
 import torch
@@ -49,6 +51,9 @@ class Trainer:
     """
 
     def __init__(self, cfg: ToyConfig) -> None:
+        # Held by advance() and evaluating(): another thread (a download of the run) holds it
+        # to read a consistent state while the dashboard trains.
+        self.lock = getattr(self, "lock", None) or threading.RLock()
         self.cfg = cfg
         self.device = resolve_device(cfg.device)
         self.dist = get_distribution(cfg.p_data, cfg.points)
@@ -101,15 +106,16 @@ class Trainer:
     def evaluating(self):
         """G, its average and D in eval mode (no dropout, BatchNorm's running statistics) for
         pictures, metrics and samples; training mode again afterwards."""
-        nets = [net for net in (self.G, self.G_ema, self.D) if net is not None]
-        modes = [net.training for net in nets]
-        for net in nets:
-            net.eval()
-        try:
-            yield self
-        finally:
-            for net, mode in zip(nets, modes):
-                net.train(mode)
+        with self.lock:
+            nets = [net for net in (self.G, self.G_ema, self.D) if net is not None]
+            modes = [net.training for net in nets]
+            for net in nets:
+                net.eval()
+            try:
+                yield self
+            finally:
+                for net, mode in zip(nets, modes):
+                    net.train(mode)
 
     @property
     def G_eval(self) -> torch.nn.Module:
@@ -165,12 +171,21 @@ class Trainer:
         return "rebuilt G and D (" + ", ".join(sorted(changed - LIVE_FIELDS)) + " changed); training restarts"
 
     # -- Algorithm 1 -------------------------------------------------------------------
-    def d_step(self) -> None:
-        """One D update: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))]."""
-        m, n = self.cfg.batch_size, self.cfg.batch_size * self.cfg.pack
-        x = self._blur(self.dist.sample(n, self.rng, self.device)).view(m, -1)  # (m, pack * data_dim)
+    def draw_noise(self) -> torch.Tensor:
+        """Algorithm 1: "sample minibatch of m noise samples z from the noise prior" (m x pack)."""
+        return self._noise(self.cfg.batch_size * self.cfg.pack, self.rng)
+
+    def draw_real(self) -> torch.Tensor:
+        """Algorithm 1: "sample minibatch of m examples x from the data generating distribution"."""
+        return self.dist.sample(self.cfg.batch_size * self.cfg.pack, self.rng, self.device)
+
+    def d_step(self, real: torch.Tensor | None = None, z: torch.Tensor | None = None) -> None:
+        """One D update: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))], on the given
+        minibatches (from draw_real / draw_noise) or on fresh ones."""
+        m = self.cfg.batch_size
+        x = self._blur(self.draw_real() if real is None else real).view(m, -1)  # (m, pack * data_dim)
         with torch.no_grad():
-            fake = self._blur(self.G(self._noise(n, self.rng))).view(m, -1)  # G is fixed here
+            fake = self._blur(self.G(self.draw_noise() if z is None else z)).view(m, -1)  # G is fixed
         gamma = self.cfg.r1
         x.requires_grad_(gamma > 0)
         logits = self.D(torch.cat([x, fake]))  # one pass over real and fake: (2m, 1)
@@ -187,11 +202,12 @@ class Trainer:
         self.loss_d = loss.detach()  # the GAN loss alone, comparable with and without R1
         self.d_updates += 1
 
-    def g_step(self) -> None:
-        """One G update: descend log(1 - D(G(z))), or -log D(G(z)) when non-saturating."""
+    def g_step(self, z: torch.Tensor | None = None) -> None:
+        """One G update: descend log(1 - D(G(z))), or -log D(G(z)) when non-saturating (on the
+        given noise minibatch, or a fresh one)."""
         self.D.requires_grad_(False)  # D is fixed: no gradients for its weights
         m = self.cfg.batch_size
-        fake = self._blur(self.G(self._noise(m * self.cfg.pack, self.rng))).view(m, -1)  # (m, pack * dim)
+        fake = self._blur(self.G(self.draw_noise() if z is None else z)).view(m, -1)  # (m, pack * dim)
         loss = g_loss(self.D(fake), self.cfg.g_loss)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
@@ -242,13 +258,17 @@ class Trainer:
             return 1.0
         return max(LR_FLOOR, 1.0 - (1.0 - LR_FLOOR) * self.g_updates / self.cfg.decay_steps)
 
-    def step(self) -> None:
-        """One training iteration: k D updates on fresh minibatches, then one G update."""
+    def set_decayed_lr(self) -> None:
+        """At the start of an iteration: the learning rates of this G update (with decay_steps)."""
         if self.cfg.decay_steps:
             f = self.lr_factor()
             for opt, lr in ((self.opt_d, self.cfg.lr_d), (self.opt_g, self.cfg.lr_g)):
                 for group in opt.param_groups:
                     group["lr"] = lr * f
+
+    def step(self) -> None:
+        """One training iteration: k D updates on fresh minibatches, then one G update."""
+        self.set_decayed_lr()
         for _ in range(self.cfg.k):
             self.d_step()
         self.g_step()
@@ -261,9 +281,17 @@ class Trainer:
         sets ``diverged`` to a message, and returns False: the last good state is kept.
         """
         run = {"iteration": self.step, "d": self.d_step, "g": self.g_step}[what]
+        return self.guarded(lambda: [run() for _ in range(n)])
+
+    def guarded(self, update: Callable[[], object]) -> bool:
+        """Run ``update`` (any training updates) under the lock; a non-finite result rolls back
+        to the state before it, as in advance(). False if it diverged."""
+        with self.lock:
+            return self._guarded(update)
+
+    def _guarded(self, update: Callable[[], object]) -> bool:
         self._keep_good_state()
-        for _ in range(n):
-            run()
+        update()
         if self.is_finite():
             self.diverged = None
             return True

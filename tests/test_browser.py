@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -34,8 +35,10 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def streamlit_server(**env: str):
+    """`streamlit run dashboard/app.py` on a free loopback port (extra environment ``env``);
+    yields its URL once /_stcore/health answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -60,6 +63,7 @@ def server():
             "false",
         ],
         cwd=ROOT,
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -74,9 +78,17 @@ def server():
     else:
         proc.kill()
         pytest.fail("streamlit did not answer /_stcore/health within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -332,4 +344,104 @@ def test_a_link_with_the_setup_opens_the_same_setup_in_a_fresh_browser(app_page,
         assert fresh.locator(".st-key-w_seed input").input_value() == "7"
     finally:
         browser.close()
+    assert page.console_errors == []
+
+
+def test_a_full_server_says_so_and_a_closed_tab_gives_its_seat_back():
+    """With room for one trainer, a second browser is told why it waits; once the first
+    closes, its seat (and model) is freed and the second trains."""
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(GANLAB_MAX_SESSIONS="1") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        first, second = (browser.new_context().new_page() for _ in range(2))
+        first.goto(url)
+        first.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=60_000)
+        second.goto(url)
+        second.get_by_text("already training for 1 browser sessions").wait_for(timeout=60_000)
+        assert second.locator("iframe[title*='ganlab_live_chart']").count() == 0
+        first.context.close()  # the tab closes: its session ends and frees the seat
+        time.sleep(1.0)
+        button(second, "seat_retry").click()
+        second.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=60_000)
+        button(second, "iteration").click()
+        wait_for(lambda: counters(second) == (1, 1))
+        browser.close()
+
+
+def test_a_run_downloads_as_a_zip_and_loads_in_a_fresh_browser(app_page, server, tmp_path):
+    page = app_page
+    for _ in range(3):
+        button(page, "iteration").click()
+    wait_for(lambda: counters(page) == (3, 3))
+    page.get_by_text("Save or load a run").click()
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(".st-key-export_run button").first.click()
+    zipped = tmp_path / info.value.suggested_filename
+    info.value.save_as(zipped)
+    from ganlab.runzip import import_run
+
+    run = import_run(zipped.read_bytes())
+    assert (run.trainer.d_updates, run.trainer.g_updates) == (3, 3)
+    names = set(__import__("zipfile").ZipFile(zipped).namelist())
+    assert {"config.json", "checkpoint.pt", "metrics.csv", "figures/live.png", "figures/live.json"} <= names
+
+    browser = page.context.browser.browser_type.launch(executable_path=CHROMIUM, args=ARGS)
+    try:
+        fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
+        fresh.goto(server)
+        fresh.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=60_000)
+        fresh.get_by_text("Save or load a run").click()
+        broken = tmp_path / "broken.zip"
+        broken.write_bytes(zipped.read_bytes()[:2000])
+        fresh.locator(".st-key-run_upload input[type=file]").set_input_files(str(broken))
+        wait_for(lambda: "Your current run is kept" in fresh.inner_text("body"))
+        assert counters(fresh) == (0, 0)
+        fresh.locator(".st-key-run_upload input[type=file]").set_input_files(str(zipped))
+        wait_for(lambda: counters(fresh) == (3, 3))  # the run goes on where it was saved
+        button(fresh, "iteration").click()
+        wait_for(lambda: counters(fresh) == (4, 4))
+    finally:
+        browser.close()
+    assert page.console_errors == []
+
+
+def test_keyboard_shortcuts_presenter_mode_and_narration(app_page):
+    page = app_page
+    chart_frame(page)
+    page.locator("h1").first.click()  # focus on the page, not on a field
+    page.keyboard.press("d")
+    wait_for(lambda: counters(page) == (1, 0))
+    page.keyboard.press("g")
+    wait_for(lambda: counters(page) == (1, 1))
+    page.keyboard.press("i")
+    wait_for(lambda: counters(page) == (2, 2))
+    seed = page.locator(".st-key-w_seed input")
+    seed.click()
+    seed.press("d")  # typed into a field: not a shortcut
+    time.sleep(1.0)
+    assert counters(page) == (2, 2)
+    page.locator("h1").first.click()
+    page.keyboard.press(" ")
+    button(page, "play", "Pause").wait_for(timeout=30_000)
+    page.keyboard.press(" ")
+    button(page, "play", "Play").wait_for(timeout=30_000)
+
+    page.keyboard.press("p")  # presenter mode: no sidebar, large type
+    exit_button = page.locator(".st-key-presenter button:visible", has_text="Exit presenter")
+    wait_for(lambda: exit_button.count() > 0)
+    wait_for(lambda: not page.locator("section[data-testid='stSidebar']").is_visible())
+    wait_for(lambda: "present=1" in page.evaluate("location.href"))
+    page.locator(".st-key-narrate_on label").click()
+    button(page, "narrate_next").wait_for(timeout=30_000)
+    before = counters(page)
+    for n in range(1, 6):  # k = 1: noise, data, update D, noise, update G
+        page.keyboard.press("n")
+        wait_for(lambda n=n: f"sub-step {n} of 5" in page.inner_text("body"))
+        if n == 2:
+            time.sleep(1.0)
+            page.screenshot(path=str(SHOTS / "presenter-narrated.png"), full_page=True)
+    wait_for(lambda: counters(page) == (before[0] + 1, before[1] + 1))
+    page.keyboard.press("p")
+    wait_for(lambda: page.locator("section[data-testid='stSidebar']").is_visible())
     assert page.console_errors == []

@@ -83,7 +83,7 @@ def test_sample_shape_and_seed(trained, tmp_path):
         (["train", "--set", "k=99", "--out", "X"], "k must be between 1 and 20"),
         (["train", "--set", "lr_d=nan", "--out", "X"], "lr_d must be finite"),
         (["train", "--set", "flavour=1", "--out", "X"], "unknown setting 'flavour'"),
-        (["sample", "--run", "does-not-exist", "--n", "5", "--out", "s.npy"], "is not a directory"),
+        (["sample", "--run", "does-not-exist", "--n", "5", "--out", "s.npy"], "is neither a directory"),
         (["sample", "--run", ".", "--n", "-5", "--out", "s.npy"], "expected an integer"),
         (["figure1"], "required: --out"),
         (["bench", "--seconds", "0"], "--seconds must be between"),

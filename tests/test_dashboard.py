@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from dashboard.live import FRAMES_PER_RUN
@@ -223,3 +224,39 @@ def test_a_hostile_link_is_ignored_with_one_warning(params, skipped):
     assert not at.exception
     assert len(at.warning) == 1 and at.warning[0].value.endswith(skipped)
     assert at.session_state["trainer"].cfg.p_data == "gaussian"  # the default setup
+
+
+def test_narrated_iteration_does_algorithm_1_one_line_at_a_time(app):
+    app.slider(key="w_k").set_value(2).run()
+    app.toggle(key="narrate_on").set_value(True).run()
+    trainer = app.session_state["trainer"]
+    weights = lambda net: [p.detach().clone() for p in net.parameters()]  # noqa: E731
+    same = lambda a, b: all(torch.equal(x, y) for x, y in zip(a, b))  # noqa: E731
+    said, names = [], []
+    for _ in range(2 * 3 + 2):  # k = 2: (noise, data, update D) twice, then noise, update G
+        d0, g0 = weights(trainer.D), weights(trainer.G)
+        app.button(key="narrate_next").click().run()
+        assert not app.exception
+        said.append(app.session_state["narration"].said[-1])
+        names.append([t.get("name") for t in chart_spec(app)["data"]])
+        d_moved, g_moved = not same(d0, weights(trainer.D)), not same(g0, weights(trainer.G))
+        assert (d_moved, g_moved) == {"D took": (True, False), "G took": (False, True)}.get(
+            said[-1][:6], (False, False)
+        ), said[-1]
+    assert [s.split()[0] for s in said] == ["Drew", "Drew", "D", "Drew", "Drew", "D", "Drew", "G"]
+    assert counters(app) == (2, 1)
+    assert "this minibatch of x ~ p_data" in names[1] and "this minibatch of G(z)" in names[1]
+    assert "this minibatch of x ~ p_data" not in names[-1]  # G's step: only its noise is drawn
+    assert app.session_state["trainer"] is trainer
+    app.button(key="play").click().run()  # playing ends the narrated iteration
+    assert "narration" not in app.session_state
+
+
+def test_presenter_mode_enlarges_the_charts_and_goes_in_the_url(app):
+    assert chart_spec(app)["layout"].get("font", {}).get("size") is None
+    app.button(key="presenter").click().run()
+    assert app.session_state["present"] is True
+    assert chart_spec(app)["layout"]["font"]["size"] == 18
+    assert app.query_params.get("present") == ["1"] or app.query_params.get("present") == "1"
+    app.button(key="presenter").click().run()
+    assert chart_spec(app)["layout"].get("font", {}).get("size") is None

@@ -1,0 +1,98 @@
+"""Save this session's run as one zip, or load one (an export, or a zipped `ganlab train` run)."""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from dashboard.controls import config_widget_values, reset_pace
+from dashboard.live import HISTORY_MAX
+from dashboard.urlstate import PARSERS
+from ganlab.config import ToyConfig
+from ganlab.runzip import RunZipError, export_run, import_run, run_figures
+from ganlab.train import Trainer
+
+IMPORT_ERROR = "run_import_error"
+
+
+def _export(trainer: Trainer, history: list[dict]) -> bytes:
+    """The zip, made when the button is clicked (on a server thread, while training may go on:
+    the trainer's lock keeps the checkpoint and the figures of one and the same state)."""
+    rows = list(history)
+    with trainer.lock:
+        return export_run(trainer, rows, run_figures(trainer, rows))
+
+
+def _not_offered(cfg: ToyConfig) -> list[str]:
+    """Settings of ``cfg`` that the sidebar cannot show exactly (loading them would change them)."""
+    bad = []
+    for name, parse in PARSERS.items():
+        value = getattr(cfg, name, None)
+        if value is None or (name == "p_data" and value == "custom"):
+            continue
+        try:
+            ok = parse(str(value)) == value
+        except ValueError:
+            ok = False
+        if not ok:
+            bad.append(f"{name}={value!r}")
+    return bad
+
+
+def _on_import() -> None:
+    state = st.session_state
+    upload = state.get("run_upload")
+    if upload is None:
+        return
+    state.pop(IMPORT_ERROR, None)
+    try:
+        run = import_run(upload.getvalue(), upload.name, device="auto")  # this server's device
+    except (RunZipError, RuntimeError) as exc:
+        state[IMPORT_ERROR] = f"{exc}. Your current run is kept."
+        return
+    cfg = run.trainer.cfg
+    mismatch = _not_offered(cfg)
+    if mismatch:
+        state[IMPORT_ERROR] = (
+            f"{upload.name}: the sidebar does not offer {', '.join(mismatch)}; continue this run with "
+            f"`ganlab train --resume` instead. Your current run is kept."
+        )
+        return
+    state.update(config_widget_values(cfg))
+    if cfg.p_data == "custom":
+        state["user_points"] = cfg.points
+    state["trainer"], state["history"], state["running"] = run.trainer, run.history[-HISTORY_MAX:], False
+    reset_pace(state)
+    state["run_imported"] = f"Loaded {upload.name}: G update {run.trainer.g_updates:,}."
+
+
+def run_file_ui() -> None:
+    """The sidebar's 'Save or load a run' box."""
+    state = st.session_state
+    with st.sidebar.expander("Save or load a run (.zip)", icon=":material/folder_zip:"):
+        trainer = state.get("trainer")
+        if trainer is not None:
+            st.download_button(
+                ":material/download: Download this run",
+                data=functools.partial(_export, trainer, state["history"]),
+                file_name=f"ganlab-{state.get('preset', 'run')}.zip",
+                mime="application/zip",
+                on_click="ignore",
+                key="export_run",
+                use_container_width=True,
+                help="config.json, checkpoint.pt, metrics.jsonl and .csv, and figures/ (PNG and Plotly "
+                "JSON). Unzipped it is a run directory: `ganlab sample --run` reads it, or the zip itself.",
+            )
+        st.file_uploader(
+            "Load a run",
+            type=["zip"],
+            key="run_upload",
+            on_change=_on_import,
+            help="A zip downloaded here, or a zipped run directory of `ganlab train`. Training goes on "
+            "from where it stopped.",
+        )
+        if IMPORT_ERROR in state:
+            st.error(state[IMPORT_ERROR], icon=":material/error:")
+    if "run_imported" in state:
+        st.toast(state.pop("run_imported"), icon=":material/folder_zip:")
