@@ -90,9 +90,7 @@ def presenter_ui() -> None:
         f"{'space' if k == ' ' else k.upper()} {what}" for k, (_, what) in SHORTCUTS.items()
     )
     st.button(
-        ":material/close_fullscreen: Exit presenter"
-        if presenting()
-        else ":material/co_present: Present",
+        ":material/close_fullscreen: Exit presenter" if presenting() else ":material/co_present: Present",
         key="presenter",
         on_click=toggle_presenter,
         help="Large type and no sidebar, for a projector. " + help_text,
