@@ -97,11 +97,15 @@ def _auto_budget(frames: int, target: float) -> float:
     ss, now = st.session_state, time.perf_counter()
     last, trained = ss.get("frame_started"), ss.get("frame_train_s", 0.0)
     ss["frame_started"] = now
-    if last is not None and now - last < 2.0:  # consecutive reruns while playing
+    if last is not None:  # consecutive playing reruns, however slow (a crowded server: seconds)
         other = max(now - last - trained, 0.0)
         old = ss.get("frame_overhead_s")
         ss["frame_overhead_s"] = other if old is None else 0.8 * old + 0.2 * other
-    other = ss.get("frame_overhead_s", frames * target / 2) / frames
+    return train_budget(ss.get("frame_overhead_s", frames * target / 2) / frames, target)
+
+
+def train_budget(other: float, target: float) -> float:
+    """Seconds of training per frame when the rest of a frame takes ``other`` seconds."""
     budget = max(MIN_TRAIN_S, target - other)
     return max(budget, MIN_TRAIN_SHARE * other) if other > 2 * target else budget
 
@@ -146,6 +150,7 @@ def play_frames(
     ``densities=False``: 2D frames that show neither p_g nor D*."""
     trainer, running = st.session_state["trainer"], st.session_state["running"]
     if not running:
+        st.session_state.pop("frame_started", None)  # the next playing rerun starts a new series
         return [_snapshot(trainer, False, densities)]
     budget = _auto_budget(frames, target)
     st.session_state["frame_train_s"] = 0.0

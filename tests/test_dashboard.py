@@ -260,3 +260,11 @@ def test_presenter_mode_enlarges_the_charts_and_goes_in_the_url(app):
     assert app.query_params.get("present") == ["1"] or app.query_params.get("present") == "1"
     app.button(key="presenter").click().run()
     assert chart_spec(app)["layout"].get("font", {}).get("size") is None
+
+
+def test_the_frame_budget_fills_the_target_and_still_trains_on_a_crowded_server():
+    from dashboard.live import train_budget
+
+    assert train_budget(0.02, 0.05) == pytest.approx(0.03)  # a quick machine: the rest of 50 ms
+    assert train_budget(0.06, 0.05) == pytest.approx(0.01)  # slow drawing: the minimum
+    assert train_budget(0.5, 0.05) == pytest.approx(0.25)  # ten sessions on two cores: half as long

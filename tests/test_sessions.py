@@ -29,3 +29,21 @@ def test_the_cap_defaults_and_reads_the_environment(monkeypatch):
     assert max_sessions() == 16
     monkeypatch.setenv(MAX_SESSIONS_ENV, " 3 ")
     assert max_sessions() == 3
+
+
+def test_a_closed_session_drops_its_trainer_after_the_grace_unless_it_came_back(monkeypatch):
+    import dashboard.sessions as sessions
+
+    monkeypatch.setattr(sessions, "GRACE_S", 0.05)
+    monkeypatch.setattr(sessions, "SEATS", Seats())
+    gone, back = {"trainer": object()}, {"trainer": object()}
+    for name, state in (("gone", gone), ("back", back)):
+        sessions.SEATS.claim(name, 4)
+        sessions._free(sessions.Seat(name, state))  # the tab closed: the seat is free at once
+    assert sessions.SEATS.count() == 0
+    sessions.SEATS.claim("back", 4)  # this one reconnects within the grace
+    import time
+
+    time.sleep(0.3)
+    assert "trainer" not in gone and gone[sessions.FREED_KEY] is True
+    assert "trainer" in back and sessions.FREED_KEY not in back
