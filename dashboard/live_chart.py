@@ -54,7 +54,8 @@ def _encode(fig: go.Figure | Spec, scale: float = 1.0) -> tuple[str, int | None]
             title = layout.get("title")
             layout = {**layout, "font": {**layout.get("font", {}), "size": round(12 * scale)}}
             if "margin" in layout:  # room for the larger title above the legend
-                layout["margin"] = {**layout["margin"], "t": round(layout["margin"].get("t", 30) * scale)}
+                margin = layout["margin"]
+                layout["margin"] = {**margin, **{k: round(margin.get(k, 30) * scale) for k in ("t", "l")}}
             if isinstance(title, dict):
                 size = title.get("font", {}).get("size", 14)
                 layout["title"] = {**title, "font": {**title.get("font", {}), "size": round(size * scale)}}

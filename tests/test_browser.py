@@ -409,6 +409,7 @@ def test_a_run_downloads_as_a_zip_and_loads_in_a_fresh_browser(app_page, server,
 def test_keyboard_shortcuts_presenter_mode_and_narration(app_page):
     page = app_page
     chart_frame(page)
+    wait_for(lambda: page.evaluate("() => typeof document.ganlabKeys") == "function")  # listener in
     page.locator("h1").first.click()  # focus on the page, not on a field
     page.keyboard.press("d")
     wait_for(lambda: counters(page) == (1, 0))
@@ -438,9 +439,12 @@ def test_keyboard_shortcuts_presenter_mode_and_narration(app_page):
     for n in range(1, 6):  # k = 1: noise, data, update D, noise, update G
         page.keyboard.press("n")
         wait_for(lambda n=n: f"sub-step {n} of 5" in page.inner_text("body"))
-        if n == 2:
+        if n == 2:  # noise and data drawn: the listing, and both minibatches on the chart
             time.sleep(1.0)
-            page.screenshot(path=str(SHOTS / "presenter-narrated.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / "presenter-narrated.png"))
+            page.locator(".st-key-figure1_chart").scroll_into_view_if_needed()
+            time.sleep(1.0)
+            page.screenshot(path=str(SHOTS / "narrated-minibatch.png"))
     wait_for(lambda: counters(page) == (before[0] + 1, before[1] + 1))
     page.keyboard.press("p")
     wait_for(lambda: page.locator("section[data-testid='stSidebar']").is_visible())

@@ -44,6 +44,9 @@ def test_a_closed_session_drops_its_trainer_after_the_grace_unless_it_came_back(
     sessions.SEATS.claim("back", 4)  # this one reconnects within the grace
     import time
 
-    time.sleep(0.3)
+    deadline = time.time() + 10
+    while "trainer" in gone and time.time() < deadline:  # the timer thread, on a busy machine
+        time.sleep(0.05)
+    time.sleep(0.2)
     assert "trainer" not in gone and gone[sessions.FREED_KEY] is True
     assert "trainer" in back and sessions.FREED_KEY not in back
