@@ -60,6 +60,11 @@ def _trace(kind: str, **props) -> dict:
     return {"type": kind, **props}
 
 
+def _points(x: np.ndarray, y: np.ndarray, name: str, marker: dict) -> dict:
+    """A scatter trace of markers (float32 coordinates, no hover)."""
+    return _trace("scatter", x=_f32(x), y=_f32(y), mode="markers", name=name, marker=marker, hoverinfo="skip")
+
+
 # The minibatches of one narrated step: real x ~ p_data and G(z), each (n, dim) or None.
 Minibatch = tuple["np.ndarray | None", "np.ndarray | None"]
 BATCH_COLORS = {"real": "#111111", "fake": "#d7191c"}
@@ -145,17 +150,8 @@ def figure1_spec(
             )
         )
     for points, name, color, y in _batch_parts(batch, x_line + 0.07 * y_top, x_line):
-        traces.append(
-            _trace(
-                "scatter",
-                x=_f32(points[:, 0]),
-                y=np.full(len(points), y, dtype=np.float32),
-                mode="markers",
-                name=name,
-                marker={"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 1.5}},
-                hoverinfo="skip",
-            )
-        )
+        marker = {"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 1.5}}
+        traces.append(_points(points[:, 0], np.full(len(points), y), name, marker))
     layout = dict(
         height=height,
         margin={"l": 50, "r": 20, "t": 60 if title else 30, "b": 40},
@@ -486,17 +482,9 @@ def plane_spec(
         )
     for kind, pts in (("real", snap.real), ("fake", snap.fake)):
         if kind in layers:
-            traces.append(
-                _trace(
-                    "scatter",
-                    x=_f32(pts[:, 0]),
-                    y=_f32(pts[:, 1]),
-                    mode="markers",
-                    name="real x ~ p_data" if kind == "real" else "fake G(z)",
-                    marker={"color": PLANE_COLORS[kind], "size": 5, "line": {"width": 0.6, "color": "white"}},
-                    hoverinfo="skip",
-                )
-            )
+            name = "real x ~ p_data" if kind == "real" else "fake G(z)"
+            marker = {"color": PLANE_COLORS[kind], "size": 5, "line": {"width": 0.6, "color": "white"}}
+            traces.append(_points(pts[:, 0], pts[:, 1], name, marker))
     if "arrows" in layers and len(snap.arrows):
         ax, ay = _arrows(snap.arrows_at, snap.arrows, x1 - x0)
         traces.append(
@@ -511,17 +499,8 @@ def plane_spec(
             )
         )
     for points, name, color, _ in _batch_parts(batch, 0.0, 0.0):
-        traces.append(
-            _trace(
-                "scatter",
-                x=_f32(points[:, 0]),
-                y=_f32(points[:, 1]),
-                mode="markers",
-                name=name,
-                marker={"symbol": "circle-open", "size": 11, "color": color, "line": {"width": 2}},
-                hoverinfo="skip",
-            )
-        )
+        marker = {"symbol": "circle-open", "size": 11, "color": color, "line": {"width": 2}}
+        traces.append(_points(points[:, 0], points[:, 1], name, marker))
     layout = dict(
         height=height,
         margin={"l": 40, "r": 10, "t": 70 if title else 20, "b": 30},

@@ -281,15 +281,20 @@ class Trainer:
         sets ``diverged`` to a message, and returns False: the last good state is kept.
         """
         run = {"iteration": self.step, "d": self.d_step, "g": self.g_step}[what]
-        return self.guarded(lambda: [run() for _ in range(n)])
+
+        def updates() -> None:
+            for _ in range(n):
+                run()
+
+        return self.guarded(updates)
 
     def guarded(self, update: Callable[[], object]) -> bool:
         """Run ``update`` (any training updates) under the lock; a non-finite result rolls back
         to the state before it, as in advance(). False if it diverged."""
         with self.lock:
-            return self._guarded(update)
+            return self._checked(update)
 
-    def _guarded(self, update: Callable[[], object]) -> bool:
+    def _checked(self, update: Callable[[], object]) -> bool:
         self._keep_good_state()
         update()
         if self.is_finite():

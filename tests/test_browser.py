@@ -38,7 +38,7 @@ if not Path(CHROMIUM).exists():
 @contextlib.contextmanager
 def streamlit_server(**env: str):
     """`streamlit run dashboard/app.py` on a free loopback port (extra environment ``env``);
-    yields its URL once /_stcore/health answers."""
+    yields its URL and process once /_stcore/health answers (tools/soak.py uses it too)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -77,9 +77,9 @@ def streamlit_server(**env: str):
             time.sleep(0.25)
     else:
         proc.kill()
-        pytest.fail("streamlit did not answer /_stcore/health within 60 s")
+        raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
     try:
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -87,7 +87,7 @@ def streamlit_server(**env: str):
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as url:
+    with streamlit_server() as (url, _):
         yield url
 
 
@@ -352,7 +352,7 @@ def test_a_full_server_says_so_and_a_closed_tab_gives_its_seat_back():
     closes, its seat (and model) is freed and the second trains."""
     from playwright.sync_api import sync_playwright
 
-    with streamlit_server(GANLAB_MAX_SESSIONS="1") as url, sync_playwright() as p:
+    with streamlit_server(GANLAB_MAX_SESSIONS="1") as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         first, second = (browser.new_context().new_page() for _ in range(2))
         first.goto(url)

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -28,37 +26,17 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_browser import ARGS, CHROMIUM, streamlit_server  # noqa: E402  (the browser tests' server)
+
 from dashboard.sessions import GRACE_S  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARGS += ["--disable-component-update", "--disable-sync", "--no-first-run"]
 # Ten pages of one browser are background tabs to Chromium, whose timers it slows to one
 # wake-up a minute after five minutes; in a class each student's page is in front.
-ARGS += ["--disable-background-timer-throttling", "--disable-renderer-backgrounding"]
+ARGS = [*ARGS, "--disable-background-timer-throttling", "--disable-renderer-backgrounding"]
 ARGS += ["--disable-backgrounding-occluded-windows"]
 PRESETS = ["paper-1d", "ring8", "paper-1d", "ring8", "mnist-mlp"]  # cycled over the sessions
-
-
-def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py")]
-    cmd += ["--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)]
-    cmd += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    env = {**__import__("os").environ, "GANLAB_MAX_SESSIONS": str(max_sessions)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise SystemExit("the server did not start")
 
 
 def rss_mib(proc: subprocess.Popen) -> float:
@@ -95,43 +73,39 @@ def main() -> int:
     ap.add_argument("--every", type=float, default=30.0, help="seconds between samples")
     ap.add_argument("--out", default="soak.json")
     args = ap.parse_args()
-    proc, url = start_server(max_sessions=max(16, args.sessions))
     samples: list[dict] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            idle = rss_mib(proc)
-            pages = []
-            for i in range(args.sessions):
-                preset, seed = PRESETS[i % len(PRESETS)], 100 + i
-                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-                page.goto(f"{url}/?preset={preset}&seed={seed}")
-                page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=120_000)
-                pages.append((page, preset, seed))
-                print(f"session {i}: {preset} seed {seed} open", flush=True)
-            for page, _, _ in pages:  # all open first: a page loads slowly beside nine that train
-                page.locator(".st-key-play button").first.click()
-            start = time.time()
-            while True:
-                elapsed = time.time() - start
-                row = {"t_s": round(elapsed), "rss_mib": round(rss_mib(proc), 1)}
-                row["g_updates"] = [g_updates(page) for page, _, _ in pages]
-                row["seeds"] = [page.locator(".st-key-w_seed input").input_value() for page, _, _ in pages]
-                samples.append(row)
-                print(json.dumps(row), flush=True)
-                if elapsed >= args.minutes * 60:
-                    break
-                time.sleep(max(0.0, args.every - (time.time() - start - elapsed)))
-            half = len(pages) // 2
-            for page, _, _ in pages[:half]:
-                page.context.close()
-            time.sleep(GRACE_S + 20)
-            closed = {"closed_sessions": half, "rss_mib_after_close": round(rss_mib(proc), 1)}
-            print(json.dumps(closed), flush=True)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    cap = str(max(16, args.sessions))
+    with streamlit_server(GANLAB_MAX_SESSIONS=cap) as (url, proc), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        idle = rss_mib(proc)
+        pages = []
+        for i in range(args.sessions):
+            preset, seed = PRESETS[i % len(PRESETS)], 100 + i
+            page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+            page.goto(f"{url}/?preset={preset}&seed={seed}")
+            page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=120_000)
+            pages.append((page, preset, seed))
+            print(f"session {i}: {preset} seed {seed} open", flush=True)
+        for page, _, _ in pages:  # all open first: a page loads slowly beside nine that train
+            page.locator(".st-key-play button").first.click()
+        start = time.time()
+        while True:
+            elapsed = time.time() - start
+            row = {"t_s": round(elapsed), "rss_mib": round(rss_mib(proc), 1)}
+            row["g_updates"] = [g_updates(page) for page, _, _ in pages]
+            row["seeds"] = [page.locator(".st-key-w_seed input").input_value() for page, _, _ in pages]
+            samples.append(row)
+            print(json.dumps(row), flush=True)
+            if elapsed >= args.minutes * 60:
+                break
+            time.sleep(max(0.0, args.every - (time.time() - start - elapsed)))
+        half = len(pages) // 2
+        for page, _, _ in pages[:half]:
+            page.context.close()
+        time.sleep(GRACE_S + 20)
+        closed = {"closed_sessions": half, "rss_mib_after_close": round(rss_mib(proc), 1)}
+        print(json.dumps(closed), flush=True)
+        browser.close()
     report = {
         "sessions": [{"preset": p, "seed": s} for _, p, s in pages],
         "idle_rss_mib": round(idle, 1),
