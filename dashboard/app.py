@@ -31,7 +31,9 @@ def main() -> None:
         "Generative Adversarial Nets (Goodfellow et al., 2014), trained live. "
         "D ascends V(D, G) = E log D(x) + E log(1 − D(G(z))); G descends it (Algorithm 1)."
     )
-    urlstate.warn_skipped()
+    notices = st.container()  # one fixed slot: a warning that comes or goes moves nothing below it
+    with notices:
+        urlstate.warn_skipped()
     if cfg is None:
         if st.session_state.get("w_p_data") == "custom":
             toy2d.your_data_view()  # so the user can make the data the config needs
@@ -39,7 +41,7 @@ def main() -> None:
     trainer = controls.session_trainer(cfg)
     runfile.run_file_ui()
     if trainer.diverged:
-        st.error(trainer.diverged, icon=":material/warning:")
+        notices.error(trainer.diverged, icon=":material/warning:")
     if cfg.data_dim == 1:
         training, figure1 = st.tabs(["Live training", "Figure 1"])
         with training:

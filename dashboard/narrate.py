@@ -126,7 +126,16 @@ def minibatch() -> tuple[np.ndarray | None, np.ndarray | None] | None:
 
 
 def narration_ui(trainer: Trainer) -> None:
-    """The switch, and when on: the listing with the current line marked, what happened, Next."""
+    """The switch, and when on: the listing with the current line marked, what happened, Next.
+
+    All of it sits in one container, so switching narration on or off leaves the elements
+    after it where they were: the live chart below keeps its iframe instead of reloading.
+    """
+    with st.container():
+        _narration_body(trainer)
+
+
+def _narration_body(trainer: Trainer) -> None:
     on = st.toggle(
         "Narrate Algorithm 1 one sub-step at a time (slow motion)",
         key="narrate_on",

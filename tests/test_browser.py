@@ -107,9 +107,12 @@ def app_page(server):
         browser.close()
 
 
-def chart_frame(page):
-    """The live chart's iframe (the first one on the page), once it has drawn."""
-    for _ in range(100):
+def chart_frame(page, timeout: float = 30.0):
+    """The live chart's iframe (the first one on the page), once it has drawn.
+
+    A remounted iframe loads plotly.min.js (4.6 MB) again from a server that may be busy
+    training: allow it ``timeout`` seconds."""
+    for _ in range(int(timeout * 10)):
         frames = [f for f in page.frames if "ganlab_live_chart" in f.url and not f.is_detached()]
         try:
             if frames and frames[0].evaluate("() => window.ganlabDraws || 0") > 0:
@@ -433,9 +436,12 @@ def test_keyboard_shortcuts_presenter_mode_and_narration(app_page):
     wait_for(lambda: exit_button.count() > 0)
     wait_for(lambda: not page.locator("section[data-testid='stSidebar']").is_visible())
     wait_for(lambda: "present=1" in page.evaluate("location.href"))
+    chart_frame(page).evaluate("() => { window.ganlabMark = 1 }")
     page.locator(".st-key-narrate_on label").click()
     button(page, "narrate_next").wait_for(timeout=30_000)
     before = counters(page)
+    # the narration panel sits in a fixed slot: the chart below keeps its iframe (no reload)
+    assert chart_frame(page).evaluate("() => window.ganlabMark") == 1
     for n in range(1, 6):  # k = 1: noise, data, update D, noise, update G
         page.keyboard.press("n")
         wait_for(lambda n=n: f"sub-step {n} of 5" in page.inner_text("body"))
