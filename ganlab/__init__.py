@@ -1,9 +1,33 @@
 """ganlab: watch a GAN learn, step by step (Goodfellow et al. 2014, arXiv 1406.2661)."""
 
-from ganlab.config import ConfigError, ToyConfig
-from ganlab.presets import PRESETS, get_preset
-from ganlab.snapshot import Snapshot, take_snapshot
-from ganlab.train import Trainer
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["ConfigError", "ToyConfig", "Trainer", "Snapshot", "take_snapshot", "PRESETS", "get_preset"]
 __version__ = "0.1.0"
+
+# Loaded on first use (PEP 562), so `import ganlab.cli` does not pull in torch and scipy:
+# `ganlab --help` and a mistyped argument answer at once instead of after ~4 s of imports.
+_HOMES = {
+    "ConfigError": "ganlab.config",
+    "ToyConfig": "ganlab.config",
+    "PRESETS": "ganlab.presets",
+    "get_preset": "ganlab.presets",
+    "Snapshot": "ganlab.snapshot",
+    "take_snapshot": "ganlab.snapshot",
+    "Trainer": "ganlab.train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'ganlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -11,12 +11,10 @@ from torch import nn
 
 from ganlab.config import ToyConfig
 from ganlab.models import Discriminator, Generator
-from ganlab.presets import get_preset
+from ganlab.presets import BENCH_PRESETS, get_preset
 from ganlab.train import Trainer, device_label, resolve_device
 
 __all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "BENCH_PRESETS"]
-
-BENCH_PRESETS = ("paper-1d", "paper-1d-k5", "ring8", "mnist-mlp", "mnist-paper")
 
 
 def _rate(step: Callable[[], None], seconds: float, sync: Callable[[], None]) -> float:

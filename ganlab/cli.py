@@ -86,12 +86,10 @@ def _terminate_as_interrupt():
         return None
 
 
-def _new_trainer(args: argparse.Namespace):
-    """A fresh Trainer from --preset, --set, --device and --data; the preset's run length."""
+def _new_config(args: argparse.Namespace):
+    """The config of a fresh run from --preset, --set, --device and --data; the preset's run length."""
     from ganlab.config import parse_assignment
-    from ganlab.data.points import read_points_csv
     from ganlab.presets import get_preset
-    from ganlab.train import Trainer
 
     preset = get_preset(args.preset or "paper-1d")
     cfg = preset.config
@@ -100,20 +98,20 @@ def _new_trainer(args: argparse.Namespace):
     if args.device:
         cfg = cfg.replace(device=args.device)
     if args.data:
+        from ganlab.data.points import PointsError, read_points_csv
+
         try:
-            raw = Path(args.data).read_bytes()
+            points = read_points_csv(Path(args.data).read_bytes())
         except OSError as exc:
             raise UsageError(f"--data {args.data}: {exc.strerror or exc}") from None
-        points = read_points_csv(raw)
+        except PointsError as exc:
+            raise UsageError(str(exc)) from None
         cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
-    return Trainer(cfg), preset.steps
+    return cfg, preset.steps
 
 
-def _resumed_trainer(args: argparse.Namespace):
-    """The Trainer of --resume DIR, with --set applied as live changes, and its metrics lines."""
-    from ganlab.checkpoint import load_trainer
-    from ganlab.config import parse_assignment
-
+def _check_resume(args: argparse.Namespace) -> Path:
+    """--resume DIR's arguments, checked before anything is loaded; the run directory."""
     if args.preset or args.data:
         raise UsageError("--resume continues a run with its own settings; drop --preset and --data")
     if not args.steps:
@@ -121,6 +119,14 @@ def _resumed_trainer(args: argparse.Namespace):
     run = Path(args.resume)
     if not run.is_dir():
         raise UsageError(f"--resume {run} is not a directory (expected the --out of `ganlab train`)")
+    return run
+
+
+def _resumed_trainer(args: argparse.Namespace, run: Path):
+    """The Trainer of the run in ``run``, with --set applied as live changes, and its metrics lines."""
+    from ganlab.checkpoint import load_trainer
+    from ganlab.config import parse_assignment
+
     trainer = load_trainer(run, device=args.device)
     cfg = trainer.cfg
     for assignment in args.set or []:
@@ -156,25 +162,32 @@ def _elapsed(lines: list[str]) -> float:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ganlab.checkpoint import CheckpointError, atomic_write, save_checkpoint, write_json
     from ganlab.config import ConfigError
-    from ganlab.data.mnist import MnistError
-    from ganlab.data.points import PointsError
-    from ganlab.snapshot import take_snapshot
 
-    lines: list[str] = []
-    try:
-        if args.resume:
-            trainer, lines = _resumed_trainer(args)
-            steps = args.steps
-        else:
-            trainer, preset_steps = _new_trainer(args)
-            steps = args.steps or preset_steps
-    except (ConfigError, PointsError, MnistError, CheckpointError, RuntimeError) as exc:
-        raise UsageError(str(exc)) from None
+    # What can be checked without torch is checked first: a typo answers at once.
     if not (args.out or args.resume):
         raise UsageError("--out is required: the run directory to write")
     out = _out_dir(args.out or args.resume)
+    try:
+        run = _check_resume(args) if args.resume else None
+        cfg, preset_steps = (None, 0) if run else _new_config(args)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+    from ganlab.checkpoint import CheckpointError, atomic_write, save_checkpoint, write_json
+    from ganlab.data.mnist import MnistError
+    from ganlab.snapshot import take_snapshot
+    from ganlab.train import Trainer
+
+    lines: list[str] = []
+    try:
+        if run:
+            trainer, lines = _resumed_trainer(args, run)
+            steps = args.steps
+        else:
+            trainer, steps = Trainer(cfg), args.steps or preset_steps
+    except (ConfigError, MnistError, CheckpointError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
     log_every = min(args.log_every, steps)
     out.mkdir(parents=True, exist_ok=True)
     offset = _elapsed(lines)  # a resumed run's clock goes on from where it stopped
@@ -297,8 +310,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
     from ganlab.checkpoint import atomic_write
     from ganlab.data.mnist import MnistError
-    from ganlab.judge import train_judge
+    from ganlab.judge import JUDGE_PATH, train_judge
 
+    out = Path(args.out) if args.out else JUDGE_PATH
     try:
         judge, accuracy = train_judge(
             epochs=args.epochs, seed=args.seed, progress=lambda m, f: _progress(m, f)
@@ -307,8 +321,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     buf = io.BytesIO()
     torch.save(judge.state_dict(), buf)
-    atomic_write(Path(args.out), buf.getvalue())
-    sys.stderr.write(f"\nwrote {args.out}: test accuracy {accuracy:.2%} on the 10,000 MNIST test images\n")
+    atomic_write(out, buf.getvalue())
+    sys.stderr.write(f"\nwrote {out}: test accuracy {accuracy:.2%} on the 10,000 MNIST test images\n")
     return 0
 
 
@@ -434,9 +448,8 @@ MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the ship
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganlab.bench import BENCH_PRESETS
-    from ganlab.judge import JUDGE_PATH
-    from ganlab.presets import PRESETS
+    # Light imports only (no torch): a mistyped argument or --help answers at once.
+    from ganlab.presets import BENCH_PRESETS, PRESETS
 
     parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
     sub = parser.add_subparsers(
@@ -489,9 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("judge", help="train the MNIST classifier that judges generated digits")
-    p.add_argument(
-        "--out", default=str(JUDGE_PATH), help="where to write its weights (default: the shipped file)"
-    )
+    p.add_argument("--out", help="where to write its weights (default: the shipped assets/mnist_judge.pt)")
     p.add_argument("--epochs", type=_int_in(1, 50), default=2)
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
@@ -538,11 +549,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _mnist_dir(directory: str | None):
     """--mnist-dir: MNIST comes from ``directory`` for this command (and the environment's
     setting comes back afterwards)."""
+    if not directory:
+        yield
+        return
     from ganlab.data.mnist import ENV_VAR
 
     before = os.environ.get(ENV_VAR)
-    if directory:
-        os.environ[ENV_VAR] = directory
+    os.environ[ENV_VAR] = directory
     try:
         yield
     finally:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ganlab.config import ConfigError, ToyConfig
 
-__all__ = ["Preset", "PRESETS", "get_preset"]
+__all__ = ["Preset", "PRESETS", "BENCH_PRESETS", "get_preset"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,11 @@ PRESETS: dict[str, Preset] = {
         ),
     ]
 }
+
+
+# What `ganlab bench` measures unless told otherwise (the 1D paper preset at k = 1 and 5, a 2D
+# mixture, and both MNIST models the issue names).
+BENCH_PRESETS = ("paper-1d", "paper-1d-k5", "ring8", "mnist-mlp", "mnist-paper")
 
 
 def get_preset(name: str) -> Preset:

@@ -257,3 +257,19 @@ def test_sigterm_saves_the_run_like_ctrl_c(tmp_path):
     assert proc.returncode == 130 and "interrupted at G update" in err
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert state["g_updates"] >= 20
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["train", "--steps", "5"], ["train", "--preset", "nope", "--out", "X"]]
+)
+def test_help_and_typos_answer_without_loading_torch(args, tmp_path):
+    """--help and a mistyped argument are answered before torch is imported (~0.2 s, not ~5 s)."""
+    code = (
+        "import sys\nfrom ganlab.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "assert 'torch' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
