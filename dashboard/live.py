@@ -15,7 +15,7 @@ from dashboard.controls import (
     ViewOptions,
     reset_trainer,
 )
-from dashboard.live_chart import let_server_send, live_chart
+from dashboard.live_chart import FRESH_KEY, let_server_send, live_chart
 from dashboard.narrate import KEY as NARRATION_KEY
 from dashboard.sessions import take_seat
 from ganlab.config import ToyConfig
@@ -26,10 +26,11 @@ from ganlab.snapshot_mnist import SnapshotMnist
 from ganlab.train import Trainer
 
 TICK_S = 0.05  # the browser asks for a rerun this often; a longer rerun is followed at once by the next
-FRAMES_PER_RUN = 4  # while playing, frames drawn per Streamlit rerun (its overhead is paid once)
+FRAMES_PER_RUN = 8  # while playing, frames drawn per fragment rerun (its overhead is paid once)
 METRICS_EVERY_S = 1.0  # while playing, the sample-based metrics are computed this often, not every frame
 METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
+METRICS_SPEC_KEY = "metrics_spec"  # the last metric curves drawn: (history key, spec)
 
 
 def aids_label(trainer: Trainer) -> str:
@@ -152,6 +153,9 @@ def play_frames(
     if not running:
         st.session_state.pop("frame_started", None)  # the next playing rerun starts a new series
         return [_snapshot(trainer, False, densities)]
+    if st.session_state.get(FRESH_KEY):  # a setting just changed: show its effect now, train on later
+        st.session_state.pop("frame_started", None)  # this run's overhead is not a frame's
+        frames = 1
     budget = _auto_budget(frames, target)
     st.session_state["frame_train_s"] = 0.0
     snaps = []
@@ -171,23 +175,35 @@ def live_frame(draw: Callable[[], None]) -> None:
     def frame() -> None:
         take_seat()  # after a dropped connection the browser's timer may rerun only this fragment
         draw()
+        st.session_state.pop(FRESH_KEY, None)  # the timer's reruns run only this function
         if st.session_state["running"]:
             let_server_send()
 
+    st.session_state[FRESH_KEY] = True
     frame()
 
 
 def metrics_view(height: int = 460) -> None:
     """Metric curves over training, redrawn every few seconds while playing (cheaper than every frame)."""
 
+    whole_page = [True]  # the first call comes from a rerun of the whole page, the timer's do not
+
     @st.fragment(run_every=METRICS_TICK_S if st.session_state["running"] else None)
     def curves() -> None:
-        history = st.session_state["history"]
+        ss = st.session_state
+        history = ss["history"]
         if len(history) < 2:
             st.caption("Metric curves appear after a few updates: press Play or a step button.")
             return
-        shown = history[:: max(1, len(history) // 600)]
-        chart = metrics_chart if "jsd" in history[-1] else mnist_metrics_chart
-        live_chart(chart(shown, height=height), key="metrics_chart")
+        # Building this figure takes ~120 ms, most of a whole-page rerun: a click or a slider
+        # reuses the last one (the timer redraws it while playing) unless the history moved.
+        key = (id(history), len(history), tuple(history[-1].items()), height)
+        cached = ss.get(METRICS_SPEC_KEY)
+        if cached is None or (cached[0] != key and not (whole_page[0] and ss["running"])):
+            shown = history[:: max(1, len(history) // 600)]
+            chart = metrics_chart if "jsd" in history[-1] else mnist_metrics_chart
+            cached = ss[METRICS_SPEC_KEY] = (key, chart(shown, height=height).to_plotly_json())
+        whole_page[0] = False
+        live_chart(cached[1], key="metrics_chart")
 
     curves()

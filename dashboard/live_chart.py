@@ -15,6 +15,7 @@ from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
+import streamlit as st
 import streamlit.components.v1 as components
 
 from dashboard.presenter import font_scale
@@ -22,6 +23,9 @@ from ganlab.figspec import Spec, spec_json
 
 __all__ = ["live_chart", "let_server_send"]
 
+# Set while the whole page reruns (a click, a slider), not only the live fragment: the frames
+# then show a change, and the browser draws them at once instead of after its backlog.
+FRESH_KEY = "frame_fresh"
 SEND_PAUSE_S = 0.01  # after a playing update: time for the server to send it (see live_chart)
 _SOURCE = Path(__file__).resolve().parent / "live_chart" / "index.html"
 
@@ -74,7 +78,8 @@ def live_chart(
 
     A list of specs is a run of frames (one tick's worth while playing): the browser plays them
     one by one, evenly spaced over the time until the next run arrives, so the chart redraws
-    several times per Streamlit rerun. ``playing=False`` shows the last frame at once.
+    several times per Streamlit rerun. ``playing=False`` shows the last frame at once, and so
+    does a run made while the whole page reran (FRESH_KEY: a setting changed).
 
     With ``draw`` (the points drawn so far, also shown as the figure's first trace), a click
     or a drag on the plot adds points; returns the new list [[x, y], ...] once the mouse is
@@ -86,6 +91,7 @@ def live_chart(
     return _component(
         frames=[spec for spec, _ in frames],
         playing=playing,
+        fresh=bool(st.session_state.get(FRESH_KEY)),
         draw=draw,
         key=key,
         default=None,

@@ -28,6 +28,7 @@ DRAW_BOX = (-2.0, 2.0, -2.0, 2.0)
 def status_title(trainer, snap) -> str:
     """Counters and the theory's numbers, one line over the chart."""
     m = snap.metrics
+    grad = f" · mean |∇ G loss| {m['mean_grad_norm']:.2g}" if "mean_grad_norm" in m else ""
     modes = (
         f"<b>modes</b> {m['modes_covered']}/{m['modes_total']} · high quality {m['high_quality']:.1%} · "
         if "modes_covered" in m
@@ -35,7 +36,7 @@ def status_title(trainer, snap) -> str:
     )
     return (
         f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · {modes}"
-        f"{device_label(trainer.device)}{aids_label(trainer)}<br>"
+        f"{device_label(trainer.device)}{aids_label(trainer)}{grad}<br>"
         f"JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
         f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
     )

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from dashboard.live import FRAMES_PER_RUN
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -167,6 +169,9 @@ def test_play_trains_pause_stops_and_console_is_clean(app_page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     button(page, "play", "Play").click()
     wait_for(lambda: counters(page)[1] >= 50)
+    frame = chart_frame(page)
+    # the timer reruns only the chart's fragment, and each rerun brings a run of frames
+    wait_for(lambda: frame.evaluate("() => window.ganlabRunFrames") == FRAMES_PER_RUN)
     draws = frame.evaluate("() => window.ganlabDraws")
     wait_for(lambda: frame.evaluate("() => window.ganlabDraws") > draws + 3)  # the chart keeps redrawing
     time.sleep(3)
