@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.controls import IMAGE_FRAME_TARGET_S, ViewOptions
 from dashboard.live import aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
-from ganlab.images import figure2, figure3, to_png
+from ganlab.images import figure2, figure3, montage, seed_digits, to_png
 from ganlab.judge import judge_samples
 from ganlab.parzen import parzen_mnist
 from ganlab.plots import d_histogram_spec, digit_share_spec, grid_spec
@@ -119,19 +119,37 @@ def figure2_view(trainer: Trainer) -> None:
     st.download_button("Download PNG", to_png(picture, SCALE), "figure2.png", "image/png", key="dl_fig2")
 
 
+CANDIDATES = 12  # digits offered as a walk's ends in the Figure 3 view
+
+
 def figure3_view(trainer: Trainer) -> None:
-    """Straight lines through z space, one walk per row (the paper's Figure 3)."""
+    """Straight lines through z space, one walk per row (the paper's Figure 3); the first walk's
+    ends are picked by clicking among candidate digits."""
     st.markdown(
         "**Figure 3** of the paper: digits from points on the straight line between two noise "
-        "vectors z₀ and z₁. Smooth changes mean G has not just learnt a lookup table."
+        "vectors z₀ and z₁. Smooth changes mean G has not just learnt a lookup table. Pick the "
+        "two ends of the first walk among the candidates below."
     )
-    cols = st.columns(3)
-    a = cols[0].number_input("Seed of z₀", 0, 2**31 - 1, value=1, step=1, key="fig3_a")
-    b = cols[1].number_input("Seed of z₁", 0, 2**31 - 1, value=2, step=1, key="fig3_b")
-    steps = cols[2].slider("Steps along the line", 3, 16, value=10, key="fig3_steps")
-    seeds = [(int(a) + 2 * i, int(b) + 2 * i) for i in range(4)]  # the chosen walk, then three more
-    picture = figure3(trainer, seeds, steps)
+    cols = st.columns(2)
+    base = cols[0].number_input(
+        "Candidates from noise seed", 0, 2**31 - CANDIDATES, value=0, step=CANDIDATES, key="fig3_base"
+    )
+    steps = cols[1].slider("Steps along the line", 3, 16, value=10, key="fig3_steps")
+    seeds = [int(base) + i for i in range(CANDIDATES)]
     st.image(
-        to_png(picture, SCALE), caption="Each row: z₀ on the left to z₁ on the right; the first row is yours"
+        [to_png(montage(digit[None], 1), 2) for digit in seed_digits(trainer, seeds)],
+        caption=[str(i + 1) for i in range(CANDIDATES)],
+        width=64,
+    )
+    numbers = list(range(1, CANDIDATES + 1))
+    start = st.pills("Start z₀ (click a number)", numbers, default=1, key="fig3_a")
+    end = st.pills("End z₁ (click a number)", numbers, default=2, key="fig3_b")
+    a, b = seeds[(start or 1) - 1], seeds[(end or 2) - 1]
+    walks = [(a, b)] + [(a + 2 * i, b + 2 * i) for i in range(1, 4)]  # the chosen walk, then three more
+    picture = figure3(trainer, walks, steps)
+    st.image(
+        to_png(picture, SCALE),
+        caption=f"Each row: z₀ on the left to z₁ on the right; the first row is yours (candidates "
+        f"{start or 1} → {end or 2}, noise seeds {a} → {b})",
     )
     st.download_button("Download PNG", to_png(picture, SCALE), "figure3.png", "image/png", key="dl_fig3")

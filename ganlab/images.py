@@ -74,10 +74,20 @@ def z_walk(trainer: Trainer, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10
         return trainer.G_eval(z).float().cpu().numpy().reshape(-1, 28, 28)
 
 
+def seed_noise(trainer: Trainer, seed: int) -> torch.Tensor:
+    """The noise vector z (latent,) that ``seed`` names: the same z wherever a seed is shown."""
+    return trainer._noise(1, torch.Generator(device=trainer.device).manual_seed(seed))[0]
+
+
+@torch.no_grad()
+def seed_digits(trainer: Trainer, seeds: list[int]) -> np.ndarray:
+    """G(z) for the z each seed names: (len(seeds), 28, 28), e.g. candidates for a walk's ends."""
+    z = torch.stack([seed_noise(trainer, s) for s in seeds])
+    with trainer.evaluating():
+        return trainer.G_eval(z).float().cpu().numpy().reshape(-1, 28, 28)
+
+
 def figure3(trainer: Trainer, seeds: list[tuple[int, int]], steps: int = 10) -> np.ndarray:
     """Figure 3: one row per (seed, seed) pair, G along the straight line between the two z."""
-    rows = []
-    for a, b in seeds:
-        z = [trainer._noise(1, torch.Generator(device=trainer.device).manual_seed(s))[0] for s in (a, b)]
-        rows.append(z_walk(trainer, z[0], z[1], steps))
+    rows = [z_walk(trainer, seed_noise(trainer, a), seed_noise(trainer, b), steps) for a, b in seeds]
     return montage(np.concatenate(rows), steps)

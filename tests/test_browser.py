@@ -327,7 +327,13 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     for n in (2, 3):
         page.get_by_role("tab", name=re.compile(f"Figure {n}")).click()
         page.locator(f".st-key-dl_fig{n} button").wait_for()
-        page.screenshot(path=str(SHOTS / f"mnist-figure{n}.png"))
+    # Figure 3: a click on candidate 5 makes it the first walk's end
+    page.locator(".st-key-fig3_b button", has_text=re.compile(r"^5$")).click()
+    wait_for(lambda: page.get_by_text("candidates 1 → 5").count() > 0)
+    page.screenshot(path=str(SHOTS / "mnist-figure3.png"))
+    page.get_by_role("tab", name=re.compile("Figure 2")).click()
+    page.locator(".st-key-dl_fig2 button").wait_for()
+    page.screenshot(path=str(SHOTS / "mnist-figure2.png"))
     assert page.console_errors == []
 
 

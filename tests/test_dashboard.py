@@ -180,8 +180,15 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     app.selectbox(key="preset").set_value("mnist-paper").run()  # latent 100 and batch 100 fit the widgets
     cfg = app.session_state["trainer"].cfg
     assert not app.exception and (cfg.model, cfg.latent_dim, cfg.batch_size) == ("paper", 100, 100)
-    app.number_input(key="fig3_a").set_value(7).run()
-    assert not app.exception
+    candidates, walks = app.get("image")[-2:]  # Figure 3: the digits to pick from, then the walks
+    assert [img.caption for img in candidates.proto.imgs] == [str(i) for i in range(1, 13)]
+    assert "candidates 1 → 2, noise seeds 0 → 1" in walks.proto.imgs[0].caption
+    before = walks.proto.imgs[0].url
+    app.session_state["fig3_b"] = 7  # as a click on the pill of candidate 7 does
+    app.run()
+    walks = app.get("image")[-1]
+    assert not app.exception and "candidates 1 → 7, noise seeds 0 → 6" in walks.proto.imgs[0].caption
+    assert walks.proto.imgs[0].url != before  # a new picture
     text = " ".join(m.value for m in app.markdown)
     assert "Figure 2" in text and "Figure 3" in text
 
