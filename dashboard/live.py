@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.controls import (
     FRAME_TARGET_S,
@@ -126,6 +127,25 @@ def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
     return ok
 
 
+def whole_page_rerun_pending() -> bool:
+    """Whether the browser has asked for a rerun of the whole page (a click, a slider) while
+    this run of frames trains. The run then stops early, so the change shows up to a run's
+    worth of frames sooner. Streamlit has no public API for this and reads it from its
+    internals; where they differ (another version), it answers False and runs go to the end."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_requests import (
+            ScriptRequestType,
+            _is_full_app_rerun,
+        )
+
+        requests = get_script_run_ctx().script_requests
+        if requests._state == ScriptRequestType.STOP:  # runner.fastReruns: a new run has started
+            return True
+        return requests._state == ScriptRequestType.RERUN and _is_full_app_rerun(requests._rerun_data)
+    except Exception:  # noqa: BLE001 (any change in those internals: no early stop)
+        return False
+
+
 def _snapshot(trainer: Trainer, running: bool, densities: bool) -> Snapshot | Snapshot2D | SnapshotMnist:
     """Snapshot the trainer; the costly sample metrics at most once a second while playing."""
     history, now = st.session_state["history"], time.monotonic()
@@ -164,6 +184,8 @@ def play_frames(
             st.session_state["running"] = False
             st.rerun()  # the whole page, so the timer stops and Play comes back
         snaps.append(_snapshot(trainer, True, densities))
+        if whole_page_rerun_pending():  # a setting changed: Streamlit drops this run anyway
+            break
     return snaps
 
 

@@ -1,0 +1,118 @@
+"""How smooth is a live view? Redraws per second while playing, and how long a change takes
+to show, in a real Chromium against a real dashboard server.
+
+    python tools/liveperf.py --preset paper-1d --seconds 20 --clicks 8
+
+Redraws: the live chart's own counters (window.ganlabDraws, ganlabMsgs, ganlabSkipped) over
+``--seconds`` of Play, after 5 s of warm-up, and the G updates trained in that time.
+Change latency (1D presets, whose view has the D* switch): while playing, the time from a
+click on "Show D*" (the click event's own timestamp, so time the page was too busy to handle
+the click counts) until the chart has drawn the added curve, once per ``--clicks``.
+Needs Debian's chromium and the playwright package, as the browser tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_browser import ARGS, CHROMIUM, button, keyed_frame, streamlit_server  # noqa: E402
+
+from ganlab.presets import get_preset  # noqa: E402
+
+
+def chart_key(preset: str) -> str:
+    """The key of the preset's live chart."""
+    dim = get_preset(preset).config.data_dim
+    return {1: "figure1_chart", 2: "plane_chart"}.get(dim, "grid_fixed")
+
+
+def g_updates(page, frame) -> int:
+    """The G-update counter: the chart's title, or (MNIST) the progress bar above the grids."""
+    bar = page.locator("[data-testid=stProgress]")
+    text = bar.first.inner_text() if bar.count() else frame.inner_text("body")
+    return int(re.search(r"G updates\D*([\d,]+)", text).group(1).replace(",", ""))
+
+
+def redraws(page, key: str, seconds: float) -> dict:
+    frame = keyed_frame(page, key)
+    read = "() => [window.ganlabDraws, window.ganlabMsgs || 0, window.ganlabSkipped || 0]"
+    (d0, m0, s0), g0, t0 = frame.evaluate(read), g_updates(page, frame), time.time()
+    time.sleep(seconds)
+    (d1, m1, s1), g1, t1 = frame.evaluate(read), g_updates(page, frame), time.time()
+    span = t1 - t0
+    return {
+        "redraws_per_s": round((d1 - d0) / span, 1),
+        "messages_per_s": round((m1 - m0) / span, 1),
+        "frames_skipped": s1 - s0,
+        "g_updates_per_s": round((g1 - g0) / span, 1),
+    }
+
+
+WATCH = """(n0) => {
+  window.ganlabShown = null;
+  const chart = document.getElementById("chart");
+  const tick = () => {
+    if (chart.data.length !== n0) window.ganlabShown = performance.timeOrigin + performance.now();
+    else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+STAMP = """() => { window.ganlabClicked = null;
+  document.querySelector(".st-key-show_d_star label").addEventListener(
+    "click", (e) => { window.ganlabClicked = performance.timeOrigin + e.timeStamp; }, { once: true }); }"""
+
+
+def change_latency(page, clicks: int) -> list[float]:
+    out = []
+    for _ in range(clicks):
+        frame = keyed_frame(page, "figure1_chart")
+        frame.evaluate(WATCH, frame.evaluate("() => document.getElementById('chart').data.length"))
+        page.evaluate(STAMP)
+        page.locator(".st-key-show_d_star label").click()
+        deadline = time.time() + 10
+        while time.time() < deadline and not frame.evaluate("() => window.ganlabShown"):
+            time.sleep(0.02)
+        shown = frame.evaluate("() => window.ganlabShown")
+        clicked = page.evaluate("() => window.ganlabClicked")
+        out.append(round((shown - clicked) / 1000, 3) if shown and clicked else float("nan"))
+        time.sleep(1.5)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="paper-1d")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measuring time for redraws")
+    parser.add_argument("--clicks", type=int, default=8, help="changes timed (1D presets; 0: none)")
+    args = parser.parse_args()
+    key = chart_key(args.preset)
+    with streamlit_server() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{url}/?preset={args.preset}")
+        keyed_frame(page, key)
+        button(page, "play", "Play").click()
+        time.sleep(5)  # warm-up: the pace of training settles
+        result = {"preset": args.preset, **redraws(page, key, args.seconds)}
+        if args.clicks and key == "figure1_chart":
+            lat = change_latency(page, args.clicks)
+            result |= {"change_s": lat, "change_median_s": round(statistics.median(lat), 3)}
+        result["console_errors"] = len(errors)
+        browser.close()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
