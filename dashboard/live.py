@@ -214,18 +214,20 @@ def metrics_view(height: int = 460) -> None:
     def curves() -> None:
         ss = st.session_state
         history = ss["history"]
+        first, whole_page[0] = whole_page[0], False
         if len(history) < 2:
             st.caption("Metric curves appear after a few updates: press Play or a step button.")
             return
         # Building this figure takes ~120 ms, most of a whole-page rerun: a click or a slider
-        # reuses the last one (the timer redraws it while playing) unless the history moved.
+        # reuses the last one of this run (the timer redraws it while playing) unless the
+        # history moved.
         key = (id(history), len(history), tuple(history[-1].items()), height)
         cached = ss.get(METRICS_SPEC_KEY)
-        if cached is None or (cached[0] != key and not (whole_page[0] and ss["running"])):
+        same_run = cached is not None and cached[0][0] == key[0] and cached[0][3] == height
+        if not same_run or (cached[0] != key and not (first and ss["running"])):
             shown = history[:: max(1, len(history) // 600)]
             chart = metrics_chart if "jsd" in history[-1] else mnist_metrics_chart
             cached = ss[METRICS_SPEC_KEY] = (key, chart(shown, height=height).to_plotly_json())
-        whole_page[0] = False
         live_chart(cached[1], key="metrics_chart")
 
     curves()

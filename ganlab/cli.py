@@ -167,12 +167,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     # What can be checked without torch is checked first: a typo answers at once.
     if not (args.out or args.resume):
         raise UsageError("--out is required: the run directory to write")
-    out = _out_dir(args.out or args.resume)
     try:
         run = _check_resume(args) if args.resume else None
         cfg, preset_steps = (None, 0) if run else _new_config(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    out = _out_dir(args.out or args.resume)
 
     from ganlab.checkpoint import CheckpointError, atomic_write, save_checkpoint, write_json
     from ganlab.data.mnist import MnistError
