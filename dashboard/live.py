@@ -127,21 +127,25 @@ def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
     return ok
 
 
+try:  # Streamlit internals, read once per frame by whole_page_rerun_pending (imported once here)
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType as _RequestType
+    from streamlit.runtime.scriptrunner_utils.script_requests import _is_full_app_rerun
+except ImportError:  # another Streamlit layout: runs of frames go to the end
+    _RequestType = None
+
+
 def whole_page_rerun_pending() -> bool:
     """Whether the browser has asked for a rerun of the whole page (a click, a slider) while
     this run of frames trains. The run then stops early, so the change shows up to a run's
     worth of frames sooner. Streamlit has no public API for this and reads it from its
     internals; where they differ (another version), it answers False and runs go to the end."""
+    if _RequestType is None:
+        return False
     try:
-        from streamlit.runtime.scriptrunner_utils.script_requests import (
-            ScriptRequestType,
-            _is_full_app_rerun,
-        )
-
         requests = get_script_run_ctx().script_requests
-        if requests._state == ScriptRequestType.STOP:  # runner.fastReruns: a new run has started
+        if requests._state == _RequestType.STOP:  # runner.fastReruns: a new run has started
             return True
-        return requests._state == ScriptRequestType.RERUN and _is_full_app_rerun(requests._rerun_data)
+        return requests._state == _RequestType.RERUN and _is_full_app_rerun(requests._rerun_data)
     except Exception:  # noqa: BLE001 (any change in those internals: no early stop)
         return False
 

@@ -69,7 +69,11 @@ def figure2(samples: np.ndarray, rows: int = 4, cols: int = 6) -> np.ndarray:
 def z_walk(trainer: Trainer, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> np.ndarray:
     """G at ``steps`` points on the line from z0 to z1 (both (latent,)): (steps, 28, 28)."""
     t = torch.linspace(0, 1, steps, device=trainer.device)[:, None]
-    z = (1 - t) * z0.to(trainer.device) + t * z1.to(trainer.device)
+    return _digits(trainer, (1 - t) * z0.to(trainer.device) + t * z1.to(trainer.device))
+
+
+def _digits(trainer: Trainer, z: torch.Tensor) -> np.ndarray:
+    """G_eval(z) as (n, 28, 28) images in eval mode."""
     with trainer.evaluating():
         return trainer.G_eval(z).float().cpu().numpy().reshape(-1, 28, 28)
 
@@ -82,9 +86,7 @@ def seed_noise(trainer: Trainer, seed: int) -> torch.Tensor:
 @torch.no_grad()
 def seed_digits(trainer: Trainer, seeds: list[int]) -> np.ndarray:
     """G(z) for the z each seed names: (len(seeds), 28, 28), e.g. candidates for a walk's ends."""
-    z = torch.stack([seed_noise(trainer, s) for s in seeds])
-    with trainer.evaluating():
-        return trainer.G_eval(z).float().cpu().numpy().reshape(-1, 28, 28)
+    return _digits(trainer, torch.stack([seed_noise(trainer, s) for s in seeds]))
 
 
 def figure3(trainer: Trainer, seeds: list[tuple[int, int]], steps: int = 10) -> np.ndarray:
