@@ -65,6 +65,20 @@ def _points(x: np.ndarray, y: np.ndarray, name: str, marker: dict) -> dict:
     return _trace("scatter", x=_f32(x), y=_f32(y), mode="markers", name=name, marker=marker, hoverinfo="skip")
 
 
+def _filled(x: np.ndarray, y: np.ndarray, name: str, color: str) -> dict:
+    """A scatter trace filled inside the outline x, y (float32 coordinates, no hover)."""
+    return _trace(
+        "scatter",
+        x=_f32(x),
+        y=_f32(y),
+        mode="none",
+        fill="toself",
+        fillcolor=color,
+        name=name,
+        hoverinfo="skip",
+    )
+
+
 # The minibatches of one narrated step: real x ~ p_data and G(z), each (n, dim) or None.
 Minibatch = tuple["np.ndarray | None", "np.ndarray | None"]
 BATCH_COLORS = {"real": "#111111", "fake": "#d7191c"}
@@ -115,26 +129,15 @@ def figure1_spec(
             )
         )
     traces = [_trace("scatter", x=x, y=_f32(y), name=name, line=line) for y, name, line in curves]
-    # The z line, the x line, and a line from each z up to G(z), ending in an arrowhead.
-    traces.append(
-        _trace(
-            "scatter",
-            x=[lo, hi, None, lo, hi],
-            y=[x_line, x_line, None, z_line, z_line],
-            mode="lines",
-            line={"color": "black", "width": 1},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
     if snap.z.size:
-        # One lines trace: from each z up to G(z), and a two-stroke arrowhead at G(z). Strokes,
-        # not marker symbols: the browser redraws one path instead of styling a node per marker.
-        zp = z_positions(snap.z, lo, hi)
-        n, hx, hy = zp.size, 0.008 * (hi - lo), 0.06 * y_top
-        gz, nan = snap.g_z, np.full(zp.size, np.nan)
-        seg_x = np.column_stack([zp, gz, nan, gz - hx, gz, gz + hx, nan]).ravel()
-        seg_y = np.tile([z_line, x_line, np.nan, x_line - hy, x_line, x_line - hy, np.nan], n)
+        # A line from each z up to G(z), ending in a two-stroke arrowhead, all in one unbroken
+        # stroke (Plotly makes an SVG element of every piece between gaps): up, the head, back
+        # down, then along the z line to the next z, where the z line is drawn over it.
+        order = np.argsort(snap.z, kind="stable")
+        zp, gz = z_positions(snap.z, lo, hi)[order], snap.g_z[order]
+        hx, hy = 0.008 * (hi - lo), 0.06 * y_top
+        seg_x = np.column_stack([zp, gz, gz - hx, gz, gz + hx, gz, zp]).ravel()
+        seg_y = np.tile([z_line, x_line, x_line - hy, x_line, x_line - hy, x_line, z_line], zp.size)
         traces.append(
             _trace(
                 "scatter",
@@ -146,6 +149,17 @@ def figure1_spec(
                 hoverinfo="skip",
             )
         )
+    traces.append(  # the x line and the z line
+        _trace(
+            "scatter",
+            x=[lo, hi, None, lo, hi],
+            y=[x_line, x_line, None, z_line, z_line],
+            mode="lines",
+            line={"color": "black", "width": 1},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     for points, name, color, y in _batch_parts(batch, x_line + 0.07 * y_top, x_line):
         marker = {"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 1.5}}
         traces.append(_points(points[:, 0], np.full(len(points), y), name, marker))
@@ -372,6 +386,7 @@ BACKGROUNDS = {
     "none": "no background",
 }
 LAYERS = ("real", "fake", "arrows", "manifold")
+GRADIENT_NAME = "−∇ G loss: where G moves each fake"
 NEEDS_DENSITIES = ("d_star", "gap", "p_g")  # backgrounds drawn from p_g: snapshots with densities=True
 
 
@@ -411,25 +426,57 @@ def arrow_vectors(vec: np.ndarray, span: float) -> np.ndarray:
     return np.minimum(scale * norms, 0.15 * span) * vec / np.maximum(norms, 1e-12)
 
 
-def _arrows(at: np.ndarray, vec: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
-    """Arrows as plain line segments (a shaft and a two-stroke head each): far cheaper for
-    the browser to redraw than marker symbols."""
-    tip = at + arrow_vectors(vec, span)
-    back = (at - tip) / np.maximum(np.linalg.norm(at - tip, axis=1, keepdims=True), 1e-12)
-    head = 0.012 * span
-    c, s = np.cos(0.45), np.sin(0.45)
-    left = tip + head * np.column_stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]])
-    right = tip + head * np.column_stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]])
-    gap = np.full((len(at), 2), np.nan)
-    pts = np.stack([at, tip, left, tip, right, gap], axis=1).reshape(-1, 2)  # shaft, then the head
+# Plotly draws every marker, and every gap-separated piece of a line or fill, as an SVG
+# element of its own, styled one by one: ~900 elements in a 2D frame, rebuilt each time.
+# So the plane's dots and arrows are small filled polygons chained into one unbroken outline
+# per trace, and the manifold is one unbroken line: a handful of elements. Sizes are
+# fractions of the view's width.
+DOT_RADIUS = 0.0048  # a 5 px dot in the 640 px plane
+DOT_SIDES = 6  # at 5 px a hexagon reads as a dot
+SHAFT_HALF_WIDTH = 0.0011  # arrows: a 1.2 px shaft ...
+HEAD_LENGTH, HEAD_HALF_WIDTH = 0.012, 0.0058  # ... and a head 6.5 px long, 6 px wide
+
+
+def _polygons(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, k, 2) polygon corners -> x, y of one outline for a "toself" fill: each polygon
+    closed in turn, the steps between them retraced backwards at the end, so that they
+    enclose no area and only the polygons are filled."""
+    rings = np.concatenate([corners, corners[:, :1]], axis=1).reshape(-1, 2)
+    pts = np.concatenate([rings, corners[-2::-1, 0]]) if len(corners) else rings
     return pts[:, 0], pts[:, 1]
 
 
+def _dots(pts: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points (n, 2) as small filled hexagons."""
+    angle = np.linspace(0, 2 * np.pi, DOT_SIDES, endpoint=False)
+    ring = DOT_RADIUS * span * np.column_stack([np.cos(angle), np.sin(angle)])
+    return _polygons(pts[:, None, :] + ring[None])
+
+
+def _arrows(at: np.ndarray, vec: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arrows from ``at`` along the drawn gradient, each a filled 7-corner outline (shaft and head)."""
+    drawn = arrow_vectors(vec, span)
+    length = np.linalg.norm(drawn, axis=1, keepdims=True)
+    along = drawn / np.maximum(length, 1e-12)
+    across = np.column_stack([-along[:, 1], along[:, 0]])
+    tip = at + drawn
+    neck = tip - np.minimum(HEAD_LENGTH * span, length) * along
+    shaft, head = SHAFT_HALF_WIDTH * span * across, HEAD_HALF_WIDTH * span * across
+    corners = [at + shaft, neck + shaft, neck + head, tip, neck - head, neck - shaft, at - shaft]
+    return _polygons(np.stack(corners, axis=1))
+
+
 def _manifold_lines(snap: Snapshot2D) -> tuple[np.ndarray, np.ndarray]:
-    """The G(z grid) as polylines: rows and columns of the mesh, or the one curve."""
+    """The G(z grid) as one unbroken polyline: the mesh's rows, back and forth, then its columns
+    the same way (the steps between rows run along the mesh's edge, itself a mesh line); or
+    the one curve."""
     m = snap.manifold
-    lines = [m[0]] if snap.manifold_kind == "curve" else [*m, *m.transpose(1, 0, 2)]
-    pts = np.concatenate([np.vstack([line, [[np.nan, np.nan]]]) for line in lines])
+    if snap.manifold_kind == "curve":
+        return m[0][:, 0], m[0][:, 1]
+    rows = [row if i % 2 == 0 else row[::-1] for i, row in enumerate(m)]
+    cols = m.transpose(1, 0, 2)[::-1] if len(m) % 2 else m.transpose(1, 0, 2)  # start where the rows end
+    cols = [col[::-1] if i % 2 == 0 else col for i, col in enumerate(cols)]
+    pts = np.concatenate(rows + cols)
     return pts[:, 0], pts[:, 1]
 
 
@@ -456,8 +503,9 @@ def plane_spec(
     gradient field on the fakes, and the generator manifold; ``batch``: the minibatches of
     the narrated Algorithm 1, ringed.
 
-    Points and lines are SVG traces: with WebGL, `Plotly.react` took ~20 ms instead of ~35,
-    but the software-rendered paint after it another ~60 ms per frame in headless Chromium."""
+    Everything is SVG, in few elements (see DOT_RADIUS): with WebGL, `Plotly.react` took ~20 ms
+    instead of ~35, but the software-rendered paint after it another ~60 ms per frame in
+    headless Chromium."""
     x0, x1, y0, y1 = snap.box
     traces: list = []
     heat = _background(snap, background)
@@ -477,25 +525,16 @@ def plane_spec(
                 hoverinfo="skip",
             )
         )
-    for kind, pts in (("real", snap.real), ("fake", snap.fake)):
-        if kind in layers:
-            name = "real x ~ p_data" if kind == "real" else "fake G(z)"
-            # No outline: the browser styles each outlined marker twice (~20 ms a frame for 500).
-            marker = {"color": PLANE_COLORS[kind], "size": 5}
-            traces.append(_points(pts[:, 0], pts[:, 1], name, marker))
-    if "arrows" in layers and len(snap.arrows):
-        ax, ay = _arrows(snap.arrows_at, snap.arrows, x1 - x0)
-        traces.append(
-            _trace(
-                "scatter",
-                x=_f32(ax),
-                y=_f32(ay),
-                mode="lines",
-                name="−∇ G loss: where G moves each fake",
-                line={"color": PLANE_COLORS["arrow"], "width": 1.2},
-                hoverinfo="skip",
-            )
+    span = x1 - x0
+    for kind, name in (("real", "real x ~ p_data"), ("fake", "fake G(z)"), ("arrows", GRADIENT_NAME)):
+        if kind not in layers or (kind == "arrows" and not len(snap.arrows)):
+            continue
+        sx, sy = (
+            _arrows(snap.arrows_at, snap.arrows, span)
+            if kind == "arrows"
+            else _dots(getattr(snap, kind), span)
         )
+        traces.append(_filled(sx, sy, name, PLANE_COLORS["arrow" if kind == "arrows" else kind]))
     for points, name, color, _ in _batch_parts(batch, 0.0, 0.0):
         marker = {"symbol": "circle-open", "size": 11, "color": color, "line": {"width": 2}}
         traces.append(_points(points[:, 0], points[:, 1], name, marker))

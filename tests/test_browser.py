@@ -235,6 +235,9 @@ def choose(page, key: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+HEATMAP_PICTURE = "() => document.querySelector('g.hm image').href.baseVal"  # the PNG Plotly drew
+
+
 def test_2d_view_trains_redraws_and_counts_modes(app_page):
     page = app_page
     choose(page, "preset", "ring8")
@@ -245,11 +248,27 @@ def test_2d_view_trains_redraws_and_counts_modes(app_page):
     start, t0 = frame.evaluate("() => window.ganlabDraws"), time.time()
     time.sleep(6)
     rate = (frame.evaluate("() => window.ganlabDraws") - start) / (time.time() - t0)
+    # D's plane takes the fast path (updated in place under the moving samples), and its
+    # picture changes from frame to frame.
+    assert frame.evaluate("() => window.ganlabInPlace") > 0
+    pictures = {frame.evaluate(HEATMAP_PICTURE)}
+    wait_for(lambda: pictures.add(frame.evaluate(HEATMAP_PICTURE)) or len(pictures) > 2)
     page.screenshot(path=str(SHOTS / "ring8-training.png"))
     button(page, "play", "Pause").click()
     button(page, "play", "Play").wait_for()
     text = keyed_frame(page, "plane_chart").inner_text("body")
     assert re.search(r"modes \d/8", text), text
+    # With every layer off, a D step changes only the heatmap: it must still be redrawn.
+    scatters = "() => document.querySelectorAll('g.trace.scatter').length"
+    for label in ("real samples", "fake samples", "G's gradient", "G manifold"):
+        shown = keyed_frame(page, "plane_chart").evaluate(scatters)
+        page.locator(".st-key-layers2d button", has_text=label).click()
+        wait_for(lambda shown=shown: keyed_frame(page, "plane_chart").evaluate(scatters) < shown)
+    frame = keyed_frame(page, "plane_chart")
+    assert frame.evaluate(scatters) == 0
+    before = frame.evaluate(HEATMAP_PICTURE)
+    button(page, "d_step").click()
+    wait_for(lambda: frame.evaluate(HEATMAP_PICTURE) != before)
     (SHOTS / "ring8-redraws-per-s.txt").write_text(f"{rate:.1f}\n")
     assert rate >= 1, f"the 2D view redrew {rate:.1f} times a second while training"
     assert page.console_errors == []

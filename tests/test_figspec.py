@@ -7,7 +7,19 @@ import numpy as np
 import pytest
 
 from ganlab.figspec import as_figure, spec_json
-from ganlab.plots import BACKGROUNDS, d_histogram_spec, digit_share_spec, figure1_spec, plane_spec
+from ganlab.plots import (
+    BACKGROUNDS,
+    DOT_RADIUS,
+    DOT_SIDES,
+    _arrows,
+    _dots,
+    _manifold_lines,
+    arrow_vectors,
+    d_histogram_spec,
+    digit_share_spec,
+    figure1_spec,
+    plane_spec,
+)
 from ganlab.presets import get_preset
 from ganlab.snapshot import take_snapshot
 from ganlab.train import Trainer
@@ -74,3 +86,44 @@ def test_light_2d_snapshot_has_no_densities_and_says_so():
     plane_spec(snap, "d")  # D's background needs no densities
     with pytest.raises(ValueError, match="densities=True"):
         plane_spec(snap, "d_star")
+
+
+def shoelace(x: np.ndarray, y: np.ndarray) -> float:
+    """Signed area enclosed by the closed outline x, y."""
+    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def test_chained_polygons_fill_only_the_polygons():
+    """The dots and arrows of the plane are one outline per trace: the steps between the
+    polygons enclose nothing, so the filled area is the polygons' own, however far apart."""
+    rng = np.random.default_rng(1)
+    centres = rng.uniform(-2, 2, (40, 2))
+    x, y = _dots(centres, span=4.0)
+    hexagon = 3 * np.sqrt(3) / 2 * (DOT_RADIUS * 4.0) ** 2
+    assert np.isfinite(x).all() and len(x) == 40 * (DOT_SIDES + 1) + 39
+    assert shoelace(x, y) == pytest.approx(40 * hexagon, rel=1e-9)
+    # every dot is drawn around its own centre
+    rings = np.column_stack([x, y])[: 40 * (DOT_SIDES + 1)].reshape(40, DOT_SIDES + 1, 2)
+    np.testing.assert_allclose(rings[:, :-1].mean(axis=1), centres, atol=1e-12)
+    # arrows: each outline is a shaft and a head ending at the drawn tip
+    at, vec = rng.uniform(-1, 1, (30, 2)), rng.normal(size=(30, 2))
+    ax, ay = _arrows(at, vec, span=4.0)
+    outlines = np.column_stack([ax, ay])[: 30 * 8].reshape(30, 8, 2)
+    np.testing.assert_allclose(outlines[:, 3], at + arrow_vectors(vec, 4.0), atol=1e-12)
+    single = sum(abs(shoelace(*o[:-1].T)) for o in outlines)
+    assert abs(shoelace(ax, ay)) == pytest.approx(single, rel=1e-9) and single > 0
+
+
+def test_the_manifold_is_one_line_through_every_mesh_edge():
+    trainer = Trainer(get_preset("ring8").config)
+    snap = take_snapshot(trainer, metrics=False, densities=False)
+    x, y = _manifold_lines(snap)
+    assert np.isfinite(x).all()  # no gaps: one SVG path
+    key = {tuple(p): (i, j) for i, row in enumerate(snap.manifold) for j, p in enumerate(row)}
+    walked = [key[p] for p in zip(x, y)]
+    steps = {frozenset(pair) for pair in zip(walked, walked[1:]) if pair[0] != pair[1]}
+    assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in map(tuple, steps))  # mesh edges only
+    rows, cols = snap.manifold.shape[:2]
+    edges = {frozenset({(i, j), (i, j + 1)}) for i in range(rows) for j in range(cols - 1)}
+    edges |= {frozenset({(i, j), (i + 1, j)}) for i in range(rows - 1) for j in range(cols)}
+    assert steps == edges
