@@ -17,23 +17,35 @@ from ganlab.train import Trainer, device_label, resolve_device
 __all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "BENCH_PRESETS"]
 
 
-def _rate(step: Callable[[], None], seconds: float, sync: Callable[[], None]) -> float:
-    """Calls of ``step`` per second over about ``seconds``, after a warm-up of a few calls
-    (at most a fifth of that time: an MNIST step takes a tenth of a second on a CPU)."""
-    start = time.perf_counter()
-    for _ in range(20):
-        step()
-        if time.perf_counter() - start > seconds / 5:
-            break
-    sync()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-        if n % 10 == 0:
+ROUNDS = 6  # each loop is timed in this many slices, the loops taking turns
+
+
+def _rates(steps: Sequence[Callable[[], None]], seconds: float, sync: Callable[[], None]) -> list[float]:
+    """Calls per second of each of ``steps`` over about ``seconds`` each, after a warm-up of
+    a few calls (at most a fifth of that time: an MNIST step takes a tenth of a second on a
+    CPU). The loops take turns in short slices, in the order A B B A A B ..., so a machine
+    whose speed drifts during the run (a shared VM: ±30 % within minutes here) slows them
+    alike and their ratio holds."""
+    for step in steps:
+        start = time.perf_counter()
+        for _ in range(20):
+            step()
+            if time.perf_counter() - start > seconds / 5:
+                break
+        sync()
+    calls, spent = [0] * len(steps), [0.0] * len(steps)
+    for turn in range(ROUNDS):
+        for i in range(len(steps)) if turn % 2 == 0 else reversed(range(len(steps))):
+            n, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds / ROUNDS:
+                steps[i]()
+                n += 1
+                if n % 10 == 0:
+                    sync()
             sync()
-    sync()
-    return n / (time.perf_counter() - start)
+            calls[i] += n
+            spent[i] += time.perf_counter() - start
+    return [n / t for n, t in zip(calls, spent)]
 
 
 def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
@@ -150,8 +162,10 @@ def run_bench(
             torch.cuda.reset_peak_memory_stats(dev)
         trainer = Trainer(cfg)
         per_call = 10 if cfg.data_dim < 784 else 2
-        trainer_rate = _rate(lambda t=trainer, n=per_call: t.advance(n), seconds, sync) * per_call
-        textbook_rate = _rate(textbook_loop(cfg), seconds, sync)
+        calls, textbook_rate = _rates(
+            [lambda t=trainer, n=per_call: t.advance(n), textbook_loop(cfg)], seconds, sync
+        )
+        trainer_rate = calls * per_call
         results.append(
             {
                 "preset": name,
