@@ -5,7 +5,6 @@ user's own data, drawn on a canvas or uploaded as CSV."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import narrate
@@ -13,6 +12,7 @@ from dashboard.controls import ViewOptions
 from dashboard.live import aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.data.points import PointsError, read_points_csv
+from ganlab.figspec import Spec
 from ganlab.plots import BACKGROUNDS, LAYERS, NEEDS_DENSITIES, PLANE_COLORS, plane_spec
 from ganlab.train import device_label
 
@@ -106,47 +106,34 @@ def _clear_drawn() -> None:
     st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
 
 
-def draw_canvas_figure(points: list, current: tuple = ()) -> go.Figure:
+def draw_canvas_spec(points: list, current: tuple = ()) -> Spec:
     """The drawing canvas: drawn points first (the trace the component extends), then the
-    data currently trained on, faint."""
+    data currently trained on, faint. A plain spec, not a go.Figure: this tab is rebuilt on
+    every click anywhere on the page, and a validated figure took ~25 ms of each."""
     pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
     now = np.asarray(current, dtype=np.float32).reshape(-1, 2)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=pts[:, 0],
-                y=pts[:, 1],
-                mode="markers",
-                name="drawn",
-                marker={"color": PLANE_COLORS["real"], "size": 7},
-            ),
-            go.Scatter(
-                x=now[:, 0],
-                y=now[:, 1],
-                mode="markers",
-                name="training data now",
-                marker={"color": "rgba(120,120,120,0.35)", "size": 5},
-                hoverinfo="skip",
-            ),
-        ]
-    )
+    traces = [
+        {"type": "scatter", "x": pts[:, 0], "y": pts[:, 1], "mode": "markers", "name": "drawn"}
+        | {"marker": {"color": PLANE_COLORS["real"], "size": 7}},
+        {"type": "scatter", "x": now[:, 0], "y": now[:, 1], "mode": "markers", "name": "training data now"}
+        | {"marker": {"color": "rgba(120,120,120,0.35)", "size": 5}, "hoverinfo": "skip"},
+    ]
     x0, x1, y0, y1 = DRAW_BOX
     if len(now):  # widen the canvas to show the data trained on now
         (lx, ly), (hx, hy) = now.min(0), now.max(0)
         pad = 0.1 * max(hx - lx, hy - ly, 1.0)
         x0, x1, y0, y1 = min(x0, lx - pad), max(x1, hx + pad), min(y0, ly - pad), max(y1, hy + pad)
-    fig.update_layout(
-        template="none",
-        height=420,
-        dragmode=False,
-        margin={"l": 40, "r": 10, "t": 10, "b": 30},
-        paper_bgcolor="white",
-        plot_bgcolor="#fbfbfb",
-        xaxis={"range": [x0, x1], "fixedrange": True, "constrain": "domain", "gridcolor": "#e5e5e5"},
-        yaxis={"range": [y0, y1], "fixedrange": True, "scaleanchor": "x", "gridcolor": "#e5e5e5"},
-        legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
-    )
-    return fig
+    layout = {
+        "height": 420,
+        "dragmode": False,
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "#fbfbfb",
+        "xaxis": {"range": [x0, x1], "fixedrange": True, "constrain": "domain", "gridcolor": "#e5e5e5"},
+        "yaxis": {"range": [y0, y1], "fixedrange": True, "scaleanchor": "x", "gridcolor": "#e5e5e5"},
+        "legend": {"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},
+    }
+    return {"data": traces, "layout": layout}
 
 
 def your_data_view() -> None:
@@ -162,7 +149,7 @@ def your_data_view() -> None:
     with left:
         drawn = st.session_state.setdefault("drawn_points", [])
         value = live_chart(
-            draw_canvas_figure(drawn, st.session_state.get("user_points", ())),
+            draw_canvas_spec(drawn, st.session_state.get("user_points", ())),
             key=f"draw_canvas_{st.session_state.get('canvas_version', 0)}",
             draw=list(drawn),
         )

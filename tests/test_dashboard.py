@@ -7,6 +7,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from dashboard.live import TIMER_KEY
+
 
 @pytest.fixture
 def app():
@@ -102,6 +104,21 @@ def test_play_trains_and_pause_stops(app):
     g = counters(app)[1]
     assert counters(app.run())[1] == g
     assert len(chart_frames(app)) == 1  # paused: the current state only
+
+
+def test_a_click_while_the_timer_trains_shows_the_current_state_at_once(app):
+    """Once the browser's timer reruns the live fragment, a whole-page rerun (a click, a
+    slider) neither trains nor computes the sample metrics: it draws the current state."""
+    app.button(key="play").click().run()
+    app.session_state[TIMER_KEY] = True  # as the first rerun by the timer sets it
+    g = counters(app)[1]
+    app.toggle(key="show_d_star").set_value(False).run()
+    args = chart_args(app)
+    assert args["fresh"] and len(args["frames"]) == 1 and counters(app)[1] == g
+    assert title_g_updates(chart_frames(app)[0]) == g
+    assert not any(t.get("name", "").startswith("D*") for t in chart_frames(app)[0]["data"])
+    app.button(key="play").click().run()  # Pause: the timer stops
+    assert TIMER_KEY not in app.session_state
 
 
 def test_each_session_has_its_own_trainer():

@@ -5,9 +5,10 @@ to show, in a real Chromium against a real dashboard server.
 
 Redraws: the live chart's own counters (window.ganlabDraws, ganlabMsgs, ganlabSkipped) over
 ``--seconds`` of Play, after 5 s of warm-up, and the G updates trained in that time.
-Change latency (1D presets, whose view has the D* switch): while playing, the time from a
-click on "Show D*" (the click event's own timestamp, so time the page was too busy to handle
-the click counts) until the chart has drawn the added curve, once per ``--clicks``.
+Change latency (1D and 2D presets): while playing, the time from a click on "Show D*" (1D)
+or on the "G manifold" layer (2D; the click event's own timestamp, so time the page was too
+busy to handle the click counts) until the chart has drawn the curve or layer added or
+removed, once per ``--clicks``.
 Needs Debian's chromium and the playwright package, as the browser tests do.
 """
 
@@ -67,18 +68,30 @@ WATCH = """(n0) => {
   };
   requestAnimationFrame(tick);
 }"""
-STAMP = """() => { window.ganlabClicked = null;
-  document.querySelector(".st-key-show_d_star label").addEventListener(
-    "click", (e) => { window.ganlabClicked = performance.timeOrigin + e.timeStamp; }, { once: true }); }"""
+# The click's own timestamp, caught on the document: Streamlit may re-render the control
+# between this and the click.
+STAMP = """(key) => { window.ganlabClicked = null;
+  const hear = (e) => {
+    if (!e.target.closest(key)) return;
+    window.ganlabClicked = performance.timeOrigin + e.timeStamp;
+    document.removeEventListener("click", hear, true);
+  };
+  document.addEventListener("click", hear, true); }"""
+# What a timed change clicks, per view: the D* switch (1D), the manifold layer's pill (2D).
+CHANGES = {
+    "figure1_chart": (".st-key-show_d_star", ".st-key-show_d_star label"),
+    "plane_chart": (".st-key-layers2d", ".st-key-layers2d button:has-text('G manifold')"),
+}
 
 
-def change_latency(page, clicks: int) -> list[float]:
+def change_latency(page, key: str, clicks: int) -> list[float]:
     out = []
     for _ in range(clicks):
-        frame = keyed_frame(page, "figure1_chart")
+        frame = keyed_frame(page, key)
         frame.evaluate(WATCH, frame.evaluate("() => document.getElementById('chart').data.length"))
-        page.evaluate(STAMP)
-        page.locator(".st-key-show_d_star label").click()
+        container, control = CHANGES[key]
+        page.evaluate(STAMP, container)
+        page.locator(control).first.click()
         deadline = time.time() + 10
         while time.time() < deadline and not frame.evaluate("() => window.ganlabShown"):
             time.sleep(0.02)
@@ -106,8 +119,8 @@ def main() -> None:
         button(page, "play", "Play").click()
         time.sleep(5)  # warm-up: the pace of training settles
         result = {"preset": args.preset, **redraws(page, key, args.seconds)}
-        if args.clicks and key == "figure1_chart":
-            lat = change_latency(page, args.clicks)
+        if args.clicks and key in CHANGES:
+            lat = change_latency(page, key, args.clicks)
             result |= {"change_s": lat, "change_median_s": round(statistics.median(lat), 3)}
         result["console_errors"] = len(errors)
         browser.close()
