@@ -53,7 +53,8 @@ MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least
 # ... and, when drawing alone takes longer than the target (a busy server: ten sessions share
 # its cores), at least this fraction of the drawing time, so a crowded room still trains.
 MIN_TRAIN_SHARE = 0.5
-IMAGE_FRAME_TARGET_S = 0.15  # MNIST: longer frames, mostly training (digits form faster; images are costly)
+IMAGE_FRAME_TARGET_S = 0.1  # MNIST: longer frames, mostly training (digits form faster; images are costly)
+IMAGE_FRAMES_PER_RUN = 3  # MNIST: grid frames per fragment rerun (the rerun's overhead is paid once)
 
 
 def reset_pace(state) -> None:

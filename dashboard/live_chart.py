@@ -21,7 +21,7 @@ import streamlit.components.v1 as components
 from dashboard.presenter import font_scale
 from ganlab.figspec import Spec, spec_json
 
-__all__ = ["live_chart", "let_server_send"]
+__all__ = ["live_chart", "let_server_send", "LIVE_CHART_NAME"]
 
 # Set while the whole page reruns (a click, a slider), not only the live fragment: the frames
 # then show a change, and the browser draws them at once instead of after its backlog.
@@ -47,7 +47,8 @@ def _component_dir() -> Path:
     return target
 
 
-_component = components.declare_component("ganlab_live_chart", path=str(_component_dir()))
+LIVE_CHART_NAME = "ganlab_live_chart"  # the end of its iframes' title (the page's CSS finds them by it)
+_component = components.declare_component(LIVE_CHART_NAME, path=str(_component_dir()))
 
 
 def _encode(fig: go.Figure | Spec, scale: float = 1.0) -> tuple[str, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.controls import IMAGE_FRAME_TARGET_S, ViewOptions
+from dashboard.controls import IMAGE_FRAME_TARGET_S, IMAGE_FRAMES_PER_RUN, ViewOptions
 from dashboard.live import aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.images import figure2, figure3, montage, seed_digits, to_png
@@ -32,9 +32,11 @@ def live_view(view: ViewOptions) -> None:
 
         def frame() -> None:
             trainer = st.session_state["trainer"]
-            snap = play_frames(view, frames=1, target=IMAGE_FRAME_TARGET_S)[-1]
-            if snap.d_real is not None:  # a full frame; light ones keep the last histograms
-                st.session_state["mnist_d_hist"] = (snap.d_real, snap.d_fake)
+            snaps = play_frames(view, frames=IMAGE_FRAMES_PER_RUN, target=IMAGE_FRAME_TARGET_S)
+            snap, playing = snaps[-1], st.session_state["running"]
+            for full in snaps:  # full frames; light ones keep the last histograms
+                if full.d_real is not None:
+                    st.session_state["mnist_d_hist"] = (full.d_real, full.d_fake)
             m, target = snap.metrics, _target_steps()
             st.progress(
                 min(snap.g_updates / target, 1.0),
@@ -44,11 +46,16 @@ def live_view(view: ViewOptions) -> None:
             )
             fixed, fresh = st.columns(2)
             for col, images, key, caption in (
-                (fixed, snap.fixed, "grid_fixed", "G(z) for 64 fixed z: the same digits, forming"),
-                (fresh, snap.fresh, "grid_fresh", "G(z) for 64 new z each frame"),
+                (
+                    fixed,
+                    [s.fixed for s in snaps],
+                    "grid_fixed",
+                    "G(z) for 64 fixed z: the same digits, forming",
+                ),
+                (fresh, [s.fresh for s in snaps], "grid_fresh", "G(z) for 64 new z each frame"),
             ):
                 with col:
-                    live_chart(grid_spec(images, caption), key=key)
+                    live_chart([grid_spec(s, caption) for s in images], key=key, playing=playing)
             hist, digits = st.columns(2)
             with hist:
                 live_chart(d_histogram_spec(*st.session_state["mnist_d_hist"]), key="d_hist")

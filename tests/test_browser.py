@@ -322,6 +322,15 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     assert page.console_errors == []
 
 
+CHART_OPACITY = """() => { let least = 1;  // the most faded live chart: its own and its parents' opacity
+  for (const f of document.querySelectorAll("iframe")) {
+    let o = 1;
+    for (let e = f; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity);
+    least = Math.min(least, o);
+  }
+  return least.toFixed(2); }"""
+
+
 def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     page = app_page
     choose(page, "preset", "mnist-mlp")
@@ -340,6 +349,13 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     wait_for(lambda: re.search(r"G updates ([1-9][\d,]*) of", progress.inner_text()), timeout=60)
     wait_for(lambda: grid_src() != before, timeout=60)  # the fixed-z grid is redrawn
     time.sleep(3)
+    # While the timer's reruns run (runs of frames, longer than Streamlit's 0.5 s before it
+    # fades an element being rerun), the live charts keep full opacity: they are playing.
+    seen = set()
+    for _ in range(30):
+        seen.add(page.evaluate(CHART_OPACITY))
+        time.sleep(0.05)
+    assert seen == {"1.00"}, seen
     page.screenshot(path=str(SHOTS / "mnist-training.png"))
     button(page, "play", "Pause").click()
     button(page, "play", "Play").wait_for()
