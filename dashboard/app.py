@@ -12,7 +12,7 @@ import streamlit as st
 import torch
 
 from dashboard import controls, live, mnist, narrate, presenter, runfile, toy1d, toy2d, urlstate
-from dashboard.live_chart import LIVE_CHART_NAME
+from dashboard.live_chart import PAGE_CSS
 
 
 def main() -> None:
@@ -21,14 +21,7 @@ def main() -> None:
     )  # no icon: it would come from a CDN
     torch.set_num_threads(1)  # tiny models: one thread each, so sessions don't oversubscribe the cores
     # The animated "running" indicator repaints on every frame: hide it (the chart shows progress).
-    # Streamlit fades an element whose script run has lasted over 0.5 s until it is sent again;
-    # a live chart keeps playing its frames meanwhile, so it must not fade (runs of MNIST frames
-    # faded to a third, and 2D charts a quarter of the time).
-    st.html(
-        "<style>[data-testid='stStatusWidget']{display:none}"
-        f".stElementContainer:has(iframe[title$='{LIVE_CHART_NAME}'])"
-        "{opacity:1 !important;transition:none !important}</style>"
-    )
+    st.html(f"<style>[data-testid='stStatusWidget']{{display:none}}{PAGE_CSS}</style>")
     controls.init_state()
     cfg, view = controls.sidebar_ui()
     title, present = st.columns([4, 1], vertical_alignment="bottom")

@@ -21,7 +21,7 @@ import streamlit.components.v1 as components
 from dashboard.presenter import font_scale
 from ganlab.figspec import Spec, spec_json
 
-__all__ = ["live_chart", "let_server_send", "LIVE_CHART_NAME"]
+__all__ = ["live_chart", "let_server_send", "PAGE_CSS"]
 
 # Set while the whole page reruns (a click, a slider), not only the live fragment: the frames
 # then show a change, and the browser draws them at once instead of after its backlog.
@@ -47,8 +47,14 @@ def _component_dir() -> Path:
     return target
 
 
-LIVE_CHART_NAME = "ganlab_live_chart"  # the end of its iframes' title (the page's CSS finds them by it)
-_component = components.declare_component(LIVE_CHART_NAME, path=str(_component_dir()))
+_NAME = "ganlab_live_chart"  # also the end of its iframes' title
+_component = components.declare_component(_NAME, path=str(_component_dir()))
+# For the page: Streamlit fades an element whose script run has lasted over 0.5 s until it is
+# sent again; a live chart keeps playing its frames meanwhile, so it must not fade (runs of
+# MNIST frames faded to a third, and 2D charts a quarter of the time).
+PAGE_CSS = (
+    f".stElementContainer:has(iframe[title$='{_NAME}']){{opacity:1 !important;transition:none !important}}"
+)
 
 
 def _encode(fig: go.Figure | Spec, scale: float = 1.0) -> tuple[str, int | None]:

@@ -112,12 +112,21 @@ def draw_canvas_spec(points: list, current: tuple = ()) -> Spec:
     every click anywhere on the page, and a validated figure took ~25 ms of each."""
     pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
     now = np.asarray(current, dtype=np.float32).reshape(-1, 2)
-    traces = [
-        {"type": "scatter", "x": pts[:, 0], "y": pts[:, 1], "mode": "markers", "name": "drawn"}
-        | {"marker": {"color": PLANE_COLORS["real"], "size": 7}},
-        {"type": "scatter", "x": now[:, 0], "y": now[:, 1], "mode": "markers", "name": "training data now"}
-        | {"marker": {"color": "rgba(120,120,120,0.35)", "size": 5}, "hoverinfo": "skip"},
-    ]
+    drawn = {
+        "x": pts[:, 0],
+        "y": pts[:, 1],
+        "name": "drawn",
+        "marker": {"color": PLANE_COLORS["real"], "size": 7},
+    }
+    faint = {"color": "rgba(120,120,120,0.35)", "size": 5}
+    current = {
+        "x": now[:, 0],
+        "y": now[:, 1],
+        "name": "training data now",
+        "marker": faint,
+        "hoverinfo": "skip",
+    }
+    traces = [{"type": "scatter", "mode": "markers", **trace} for trace in (drawn, current)]
     x0, x1, y0, y1 = DRAW_BOX
     if len(now):  # widen the canvas to show the data trained on now
         (lx, ly), (hx, hy) = now.min(0), now.max(0)

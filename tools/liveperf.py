@@ -106,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="paper-1d")
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring time for redraws")
-    parser.add_argument("--clicks", type=int, default=8, help="changes timed (1D presets; 0: none)")
+    parser.add_argument("--clicks", type=int, default=8, help="changes timed (1D and 2D presets; 0: none)")
     args = parser.parse_args()
     key = chart_key(args.preset)
     with streamlit_server() as (url, _), sync_playwright() as p:
