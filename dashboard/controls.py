@@ -48,7 +48,7 @@ MODEL_LABELS = {
     "dcgan": "small DCGAN (convolutions)",
 }
 STEPS_CHOICES = ["auto", 1, 2, 3, 5, 10, 20, 50, 100, 200]
-FRAME_TARGET_S = 0.045  # auto iterations per frame: a whole frame (training + drawing) aims at ~22/s
+FRAME_TARGET_S = 0.04  # auto iterations per frame: a whole frame (training + drawing) aims at 25/s
 MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least one iteration)
 # ... and, when drawing alone takes longer than the target (a busy server: ten sessions share
 # its cores), at least this fraction of the drawing time, so a crowded room still trains.

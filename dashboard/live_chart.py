@@ -27,11 +27,11 @@ __all__ = ["live_chart", "let_server_send", "PAGE_CSS"]
 # then show a change, and the browser draws them at once instead of after its backlog.
 FRESH_KEY = "frame_fresh"
 SEND_PAUSE_S = 0.01  # after a playing update: time for the server to send it (see live_chart)
-_SOURCE = Path(__file__).resolve().parent / "live_chart" / "index.html"
+_SOURCE = Path(__file__).resolve().parent / "live_chart"
 
 
 def _component_dir() -> Path:
-    """index.html and the installed plotly.min.js together in one served folder."""
+    """Our live_chart/ files and the installed plotly.min.js together in one served folder."""
     plotly_js = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
     target = Path(tempfile.gettempdir()) / f"ganlab-live-chart-{plotly.__version__}"
     target.mkdir(parents=True, exist_ok=True)
@@ -40,10 +40,10 @@ def _component_dir() -> Path:
         tmp = target / f".plotly.{id(target)}.tmp"
         shutil.copyfile(plotly_js, tmp)
         tmp.replace(dest_js)
-    html = _SOURCE.read_text()
-    dest_html = target / "index.html"
-    if not dest_html.exists() or dest_html.read_text() != html:
-        dest_html.write_text(html)
+    for source in _SOURCE.glob("*"):  # index.html and the scripts it loads
+        text, dest = source.read_text(), target / source.name
+        if not dest.exists() or dest.read_text() != text:
+            dest.write_text(text)
     return target
 
 

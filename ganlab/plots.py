@@ -412,6 +412,7 @@ def _background(snap: Snapshot2D, kind: str) -> dict | None:
         zmin=zmin,
         zmax=zmax,
         colorscale=scale,
+        zsmooth="fast",  # one pixel per cell, smoothed by the browser as it scales the picture up
         colorbar={"title": {"text": title}, "thickness": 12, "len": 0.8},
         hoverinfo="skip",
         name=title,

@@ -22,7 +22,7 @@ from ganlab.train import Trainer
 
 __all__ = ["Snapshot2D", "take_snapshot_2d", "gradient_field", "GRID_2D"]
 
-GRID_2D = 72  # heatmap cells per side
+GRID_2D = 56  # heatmap cells per side (drawn smoothed: D on 56² points costs 3/5 of 72²)
 N_SHOWN = 250  # real and fake points drawn
 N_ARROWS = 120  # gradient arrows drawn, at the first fake samples
 MESH = 17  # generator manifold: MESH x MESH z grid

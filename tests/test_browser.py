@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import socket
@@ -12,10 +13,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
 from dashboard.live import FRAMES_PER_RUN
+from ganlab.plots import BACKGROUNDS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -182,6 +186,10 @@ def test_play_trains_pause_stops_and_console_is_clean(app_page):
     paused = counters(page)
     time.sleep(1.0)
     assert counters(page) == paused
+    frame = chart_frame(page)
+    assert frame.evaluate("() => window.ganlabCanvasDraws") > 0  # while playing
+    assert frame.evaluate("() => window.ganlabDrawn.canvas") is False  # paused: Plotly (hover, PNG)
+    assert_canvas_paints_as_plotly(frame)
     assert page.console_errors == []
 
 
@@ -236,6 +244,34 @@ def choose(page, key: str, option: str) -> None:
 
 
 HEATMAP_PICTURE = "() => document.querySelector('g.hm image').href.baseVal"  # the PNG Plotly drew
+CANVAS_PICTURE = "() => window.ganlabCanvasPicture()"  # the live chart's canvas, as a PNG
+ZOOM = "() => Plotly.relayout('chart', {'xaxis.range': [0, 1], 'yaxis.range': [0, 1]})"
+
+GEOMETRY = """() => {
+  const gd = document.getElementById('chart'), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const labels = Array.from(gd.querySelectorAll('g.xtick text'), (t) => t.getBoundingClientRect().bottom);
+  return { x_scale: xa._length / Math.abs(xa.range[1] - xa.range[0]),
+           y_scale: ya._length / Math.abs(ya.range[1] - ya.range[0]),
+           labels_bottom: Math.max(...labels),
+           legend_top: gd.querySelector('g.legend').getBoundingClientRect().top };
+}"""
+
+
+def pixels(png: bytes) -> np.ndarray:
+    """A screenshot as an (h, w, 3) float array."""
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+
+
+def assert_canvas_paints_as_plotly(frame) -> None:
+    """The paused chart's frame, painted on the canvas (as while playing), looks as Plotly
+    drew it: compared pixel by pixel (anti-aliasing differs along lines)."""
+    chart = frame.locator("#chart")
+    by_plotly = pixels(chart.screenshot())
+    frame.evaluate("() => window.ganlabRedraw(true)")
+    assert frame.evaluate("() => window.ganlabDrawn.canvas")
+    on_canvas = pixels(chart.screenshot())
+    gap = np.abs(by_plotly - on_canvas).mean(axis=2)
+    assert gap.mean() < 1.5 and (gap > 40).mean() < 0.005, (gap.mean(), (gap > 40).mean())
 
 
 def test_2d_view_trains_redraws_and_counts_modes(app_page):
@@ -248,16 +284,35 @@ def test_2d_view_trains_redraws_and_counts_modes(app_page):
     start, t0 = frame.evaluate("() => window.ganlabDraws"), time.time()
     time.sleep(6)
     rate = (frame.evaluate("() => window.ganlabDraws") - start) / (time.time() - t0)
-    # D's plane takes the fast path (updated in place under the moving samples), and its
+    # While playing, frames are painted on a canvas over Plotly's axes (overlay.js), and the
     # picture changes from frame to frame.
-    assert frame.evaluate("() => window.ganlabInPlace") > 0
-    pictures = {frame.evaluate(HEATMAP_PICTURE)}
-    wait_for(lambda: pictures.add(frame.evaluate(HEATMAP_PICTURE)) or len(pictures) > 2)
+    assert frame.evaluate("() => window.ganlabCanvasDraws") > 3
+    pictures = {frame.evaluate(CANVAS_PICTURE)}
+    wait_for(lambda: pictures.add(frame.evaluate(CANVAS_PICTURE)) or len(pictures) > 2)
     page.screenshot(path=str(SHOTS / "ring8-training.png"))
     button(page, "play", "Pause").click()
     button(page, "play", "Play").wait_for()
-    text = keyed_frame(page, "plane_chart").inner_text("body")
+    frame = keyed_frame(page, "plane_chart")
+    wait_for(lambda: not frame.evaluate("() => window.ganlabDrawn.canvas"))  # paused: Plotly draws
+    text = frame.inner_text("body")
     assert re.search(r"modes \d/8", text), text
+    assert_canvas_paints_as_plotly(frame)
+    # A zoom repaints the canvas in the zoomed view.
+    before = frame.evaluate(CANVAS_PICTURE)
+    frame.evaluate(ZOOM)
+    wait_for(lambda: frame.evaluate(CANVAS_PICTURE) != before)
+    frame.evaluate("() => window.ganlabRedraw(false)")
+    assert frame.evaluate("() => window.ganlabDrawn.canvas") is False
+    # Without a background (and its colour bar) the plane is laid out again: x and y at one
+    # scale, and the legend below the x axis's labels.
+    choose(page, "bg2d", BACKGROUNDS["none"])
+    frame = keyed_frame(page, "plane_chart")
+    wait_for(lambda: frame.evaluate("() => document.querySelectorAll('g.hm').length") == 0)
+    time.sleep(0.5)
+    shape = frame.evaluate(GEOMETRY)
+    assert abs(shape["x_scale"] - shape["y_scale"]) < 1, shape
+    assert shape["legend_top"] >= shape["labels_bottom"], shape
+    choose(page, "bg2d", BACKGROUNDS["d"])
     # With every layer off, a D step changes only the heatmap: it must still be redrawn.
     scatters = "() => document.querySelectorAll('g.trace.scatter').length"
     for label in ("real samples", "fake samples", "G's gradient", "G manifold"):

@@ -59,11 +59,12 @@ def redraws(page, key: str, seconds: float) -> dict:
     }
 
 
-WATCH = """(n0) => {
+# When the chart has finished drawing a frame with another number of traces than now.
+WATCH = """() => {
   window.ganlabShown = null;
-  const chart = document.getElementById("chart");
+  const n0 = window.ganlabDrawn.traces;
   const tick = () => {
-    if (chart.data.length !== n0) window.ganlabShown = performance.timeOrigin + performance.now();
+    if (window.ganlabDrawn.traces !== n0) window.ganlabShown = window.ganlabDrawn.at;
     else requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -88,7 +89,7 @@ def change_latency(page, key: str, clicks: int) -> list[float]:
     out = []
     for _ in range(clicks):
         frame = keyed_frame(page, key)
-        frame.evaluate(WATCH, frame.evaluate("() => document.getElementById('chart').data.length"))
+        frame.evaluate(WATCH)
         container, control = CHANGES[key]
         page.evaluate(STAMP, container)
         page.locator(control).first.click()
