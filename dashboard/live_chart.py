@@ -40,7 +40,7 @@ def _component_dir() -> Path:
         tmp = target / f".plotly.{id(target)}.tmp"
         shutil.copyfile(plotly_js, tmp)
         tmp.replace(dest_js)
-    for source in _SOURCE.glob("*"):  # index.html and the scripts it loads
+    for source in (*_SOURCE.glob("*.html"), *_SOURCE.glob("*.js")):  # index.html and its scripts
         text, dest = source.read_text(), target / source.name
         if not dest.exists() or dest.read_text() != text:
             dest.write_text(text)

@@ -189,7 +189,9 @@ def test_play_trains_pause_stops_and_console_is_clean(app_page):
     frame = chart_frame(page)
     assert frame.evaluate("() => window.ganlabCanvasDraws") > 0  # while playing
     assert frame.evaluate("() => window.ganlabDrawn.canvas") is False  # paused: Plotly (hover, PNG)
-    assert_canvas_paints_as_plotly(frame)
+    # (dotted and dashed curves: ~0.14 % of pixels differ, as Plotly simplifies its paths and
+    # the dashes drift a little along them)
+    assert_canvas_paints_as_plotly(frame, share=0.004)
     assert page.console_errors == []
 
 
@@ -262,16 +264,38 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
 
 
-def assert_canvas_paints_as_plotly(frame) -> None:
+PLOT_AREA = """() => { const fl = document.getElementById('chart')._fullLayout;
+  return [fl.xaxis._offset, fl.yaxis._offset, fl.xaxis._length, fl.yaxis._length]; }"""
+
+
+def unmatched(a: np.ndarray, b: np.ndarray, tolerance: float = 40) -> float:
+    """The share of a's pixels that no pixel of b within one pixel matches (mean channel
+    difference under ``tolerance``): lines anti-aliased a little differently still match, a
+    line or a dot missing from b does not."""
+    h, w = a.shape[:2]
+    padded = np.pad(b, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    best = np.full((h, w), np.inf)
+    for dy in range(3):
+        for dx in range(3):
+            best = np.minimum(best, np.abs(a - padded[dy : dy + h, dx : dx + w]).mean(axis=2))
+    return float((best > tolerance).mean())
+
+
+def assert_canvas_paints_as_plotly(frame, share: float = 0.001) -> None:
     """The paused chart's frame, painted on the canvas (as while playing), looks as Plotly
-    drew it: compared pixel by pixel (anti-aliasing differs along lines)."""
+    drew it: the plot areas compared pixel by pixel, both ways; at most ``share`` of either
+    unmatched in the other."""
     chart = frame.locator("#chart")
-    by_plotly = pixels(chart.screenshot())
+    left, top, width, height = (round(v) for v in frame.evaluate(PLOT_AREA))
+    area = (slice(top, top + height), slice(left, left + width))
+    frame.evaluate("() => window.ganlabRedraw(false)")
+    by_plotly = pixels(chart.screenshot())[area]
     frame.evaluate("() => window.ganlabRedraw(true)")
     assert frame.evaluate("() => window.ganlabDrawn.canvas")
-    on_canvas = pixels(chart.screenshot())
-    gap = np.abs(by_plotly - on_canvas).mean(axis=2)
-    assert gap.mean() < 1.5 and (gap > 40).mean() < 0.005, (gap.mean(), (gap > 40).mean())
+    on_canvas = pixels(chart.screenshot())[area]
+    gap = np.abs(by_plotly - on_canvas).mean(axis=2).mean()
+    missing, extra = unmatched(by_plotly, on_canvas), unmatched(on_canvas, by_plotly)
+    assert gap < 1.5 and missing < share and extra < share, (gap, missing, extra)
 
 
 def test_2d_view_trains_redraws_and_counts_modes(app_page):
@@ -305,14 +329,20 @@ def test_2d_view_trains_redraws_and_counts_modes(app_page):
     assert frame.evaluate("() => window.ganlabDrawn.canvas") is False
     # Without a background (and its colour bar) the plane is laid out again: x and y at one
     # scale, and the legend below the x axis's labels.
+    draws = frame.evaluate("() => window.ganlabDraws")
     choose(page, "bg2d", BACKGROUNDS["none"])
     frame = keyed_frame(page, "plane_chart")
-    wait_for(lambda: frame.evaluate("() => document.querySelectorAll('g.hm').length") == 0)
-    time.sleep(0.5)
+    heatmaps = "() => document.querySelectorAll('g.hm').length"
+    wait_for(lambda: frame.evaluate("() => window.ganlabDraws") > draws and frame.evaluate(heatmaps) == 0)
     shape = frame.evaluate(GEOMETRY)
     assert abs(shape["x_scale"] - shape["y_scale"]) < 1, shape
     assert shape["legend_top"] >= shape["labels_bottom"], shape
     choose(page, "bg2d", BACKGROUNDS["d"])
+    wait_for(lambda: frame.evaluate(heatmaps) == 1)
+    # Paused, a D step updates D's plane in place (Plotly's transition path).
+    in_place = frame.evaluate("() => window.ganlabInPlace")
+    button(page, "d_step").click()
+    wait_for(lambda: frame.evaluate("() => window.ganlabInPlace") > in_place)
     # With every layer off, a D step changes only the heatmap: it must still be redrawn.
     scatters = "() => document.querySelectorAll('g.trace.scatter').length"
     for label in ("real samples", "fake samples", "G's gradient", "G manifold"):

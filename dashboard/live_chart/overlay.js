@@ -20,6 +20,7 @@ const Overlay = (() => {
   canvas.style.cssText = "position:absolute;pointer-events:none;";
   const ctx = canvas.getContext("2d");
   const probe = document.createElement("canvas").getContext("2d");  // parses CSS colours
+  const cells = document.createElement("canvas");  // a heatmap, one pixel per cell
   const luts = new Map();  // colour scale JSON -> 256 RGBA entries
   let chart = null, shown = null, skeletonKey = null, active = false;
 
@@ -39,16 +40,19 @@ const Overlay = (() => {
     return t.mode || (count(t.x) < 20 ? "lines+markers" : "lines");
   }
 
-  // Which traces the canvas paints exactly as Plotly would; any other trace keeps a frame on Plotly.
+  // Which traces the canvas paints as Plotly would; any other trace keeps a frame on Plotly.
+  // (Heatmaps: cells evenly spaced, as ganlab's grids are.)
   function paintable(t) {
     const type = t.type || "scatter";
+    if (t.opacity !== undefined && t.opacity !== 1) return false;
     if (type === "heatmap") {
       const smooth = !t.zsmooth || t.zsmooth === "fast";
-      return isArray(t.x) && isArray(t.y) && isArray(t.z) && smooth && !t.transpose && !t.xgap && !t.ygap;
+      return isArray(t.x) && isArray(t.y) && isArray(t.z) && smooth && !t.transpose && !t.xgap && !t.ygap && !t.reversescale;
     }
-    if (type !== "scatter" || !isArray(t.x) || !isArray(t.y)) return false;
+    if (type !== "scatter" || !isArray(t.x) || !isArray(t.y) || t.connectgaps) return false;
     if (t.text || t.error_x || t.error_y || (t.fill && t.fill !== "none" && t.fill !== "toself")) return false;
     const line = t.line || {}, marker = t.marker || {};
+    if (marker.opacity !== undefined) return false;
     if ((line.shape && line.shape !== "linear") || (line.dash && !(line.dash in DASHES) && line.dash !== "solid")) return false;
     if (!modeOf(t).includes("markers")) return true;
     const symbol = marker.symbol || "circle";
@@ -122,18 +126,20 @@ const Overlay = (() => {
     const table = lut(full.colorscale);
     const image = new ImageData(nx, ny);
     const px = image.data, span = hi > lo ? hi - lo : 1;
-    const xUp = x[nx - 1] > x[0], yUp = y[ny - 1] > y[0];
+    // Image rows run down the screen and columns to the right, whichever way the data and
+    // the axes (reversed, say) run.
+    const lastTop = view.py(y[ny - 1]) < view.py(y[0]), lastLeft = view.px(x[nx - 1]) < view.px(x[0]);
     for (let r = 0; r < ny; r++) {
-      const row = yUp ? ny - 1 - r : r;  // image rows run from the top of the plot down
+      const row = lastTop ? ny - 1 - r : r;
       for (let c = 0; c < nx; c++) {
         const v = z[r * nx + c];
         if (v === null || v !== v) continue;  // no value: transparent, as in Plotly
         const i = 4 * Math.round(255 * Math.min(Math.max((v - lo) / span, 0), 1));
-        const o = 4 * (row * nx + (xUp ? c : nx - 1 - c));
+        const o = 4 * (row * nx + (lastLeft ? nx - 1 - c : c));
         px[o] = table[i]; px[o + 1] = table[i + 1]; px[o + 2] = table[i + 2]; px[o + 3] = table[i + 3];
       }
     }
-    const cells = new OffscreenCanvas(nx, ny);
+    if (cells.width !== nx || cells.height !== ny) { cells.width = nx; cells.height = ny; }
     cells.getContext("2d").putImageData(image, 0, 0);
     // Bricks centred on x and y, as Plotly lays them out: the grid's edges are half a step out.
     const dx = (x[nx - 1] - x[0]) / (nx - 1), dy = (y[ny - 1] - y[0]) / (ny - 1);
@@ -144,6 +150,23 @@ const Overlay = (() => {
     // One pixel per cell, scaled up: pixelated, or smoothed by the browser ("fast"), as in Plotly.
     ctx.imageSmoothingEnabled = full.zsmooth === "fast";
     ctx.drawImage(cells, Math.min(left, right), Math.min(top, bottom), Math.abs(right - left), Math.abs(bottom - top));
+  }
+
+  // Whether leaving out the ``skip`` steps cuts the outline into closed rings only (each piece
+  // ends where it starts): then the fill is the same. Otherwise (a spur in an open outline,
+  // say) nothing is left out.
+  function closedPieces(x, y, skip, ok) {
+    let first = -1;
+    for (let i = 0; i <= x.length; i++) {
+      const cut = i === x.length || !ok(i) || skip[i];
+      if (cut && first >= 0) {
+        const last = i - 1;
+        if (last > first && (x[last] !== x[first] || y[last] !== y[first])) return false;
+        first = -1;
+      }
+      if (i < x.length && ok(i) && (first < 0 || skip[i])) first = i;
+    }
+    return true;
   }
 
   // The trace's points as canvas subpaths, broken at missing values as Plotly breaks them.
@@ -163,6 +186,7 @@ const Overlay = (() => {
         if (open.has(key)) open.get(key).push(i); else open.set(key, [i]);
       }
     }
+    if (fill && !closedPieces(x, y, skip, ok)) skip.fill(0);
     ctx.beginPath();
     let started = false;
     for (let i = 0; i < n; i++) {
@@ -219,8 +243,9 @@ const Overlay = (() => {
     const fl = chart._fullLayout;
     if (!fl || !fl.xaxis || !fl.yaxis || !chart._fullData) return;
     const xa = fl.xaxis, ya = fl.yaxis;
-    const host = chart.querySelector(".gl-container") || chart.querySelector(".svg-container");
-    if (host && canvas.parentNode !== host) host.appendChild(canvas);
+    // Over the traces' layer, under Plotly's top one (the zoom box, annotations, mode bar).
+    const top = fl._toppaper && fl._toppaper.node();
+    if (top && canvas.nextSibling !== top) top.parentNode.insertBefore(canvas, top);
     const w = xa._length, h = ya._length, dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
@@ -238,11 +263,9 @@ const Overlay = (() => {
     spec.data.forEach((t, i) => {
       const full = chart._fullData[i];
       if (!full || full.visible !== true) return;  // hidden, e.g. by a click on its legend entry
-      ctx.globalAlpha = full.opacity === undefined ? 1 : full.opacity;
       if ((t.type || "scatter") === "heatmap") paintHeatmap(t, full, view, decode);
       else paintScatter(t, full, view, decode);
     });
-    ctx.globalAlpha = 1;
   }
 
   return {
@@ -253,10 +276,13 @@ const Overlay = (() => {
     async draw(target, spec, layoutKey, config, decode) {
       const bones = skeleton(spec), key = layoutKey + JSON.stringify(bones);
       if (!active || chart !== target || key !== skeletonKey) {
-        delete spec.layout.transition;
         active = true;
         shown = null;
-        await Plotly.react(target, bones, spec.layout, config);
+        // A fresh layout object: Plotly writes into the one it holds (ranges it constrained).
+        // No autorange (a double click, the mode bar): it would fit the skeleton's far points.
+        const remove = (config.modeBarButtonsToRemove || []).concat(["autoScale2d"]);
+        const fixed = Object.assign({}, config, { doubleClick: "reset", modeBarButtonsToRemove: remove });
+        await Plotly.react(target, bones, JSON.parse(layoutKey), fixed);
         skeletonKey = key;
         if (chart !== target) {
           chart = target;
