@@ -14,7 +14,6 @@
 const Overlay = (() => {
   // Plotly's named dashes, in units of the line width (at least 3 px).
   const DASHES = { dot: [1, 1], dash: [3, 3], longdash: [5, 5], dashdot: [3, 1, 1, 1], longdashdot: [5, 2, 1, 2] };
-  const BYTES = { f4: 4, f8: 8, i1: 1, u1: 1, i2: 2, i4: 4 };
   const canvas = document.createElement("canvas");
   canvas.className = "ganlab-overlay";
   canvas.style.cssText = "position:absolute;pointer-events:none;";
@@ -24,20 +23,15 @@ const Overlay = (() => {
   const luts = new Map();  // colour scale JSON -> 256 RGBA entries
   let chart = null, shown = null, skeletonKey = null, active = false;
 
-  function isArray(a) {
-    return Array.isArray(a) || (a !== null && typeof a === "object" && typeof a.bdata === "string" && a.dtype in BYTES);
-  }
-
-  function count(a) {
-    if (Array.isArray(a)) return a.length;
-    const pad = a.bdata.endsWith("==") ? 2 : a.bdata.endsWith("=") ? 1 : 0;
-    return ((a.bdata.length / 4) * 3 - pad) / BYTES[a.dtype];
+  function isArray(a) {  // plain, or typed (typed.js)
+    return Array.isArray(a) || isTyped(a);
   }
 
   // A scatter's mode, with Plotly's default where the spec leaves it out (it depends on the
   // number of points, so the skeleton's one point must not decide it).
   function modeOf(t) {
-    return t.mode || (count(t.x) < 20 ? "lines+markers" : "lines");
+    const n = Array.isArray(t.x) ? t.x.length : typedLength(t.x);
+    return t.mode || (n < 20 ? "lines+markers" : "lines");
   }
 
   // Which traces the canvas paints as Plotly would; any other trace keeps a frame on Plotly.
@@ -112,12 +106,12 @@ const Overlay = (() => {
     return table;
   }
 
-  function values(a, decode) {
+  function values(a) {
     return Array.isArray(a) ? a : decode(a);
   }
 
-  function paintHeatmap(t, full, view, decode) {
-    const x = values(t.x, decode), y = values(t.y, decode);
+  function paintHeatmap(t, full, view) {
+    const x = values(t.x), y = values(t.y);
     const nx = x.length, ny = y.length;
     const z = Array.isArray(t.z) ? t.z.flat() : decode(t.z);
     if (nx < 2 || ny < 2 || z.length !== nx * ny) return;
@@ -196,8 +190,8 @@ const Overlay = (() => {
     }
   }
 
-  function paintScatter(t, full, view, decode) {
-    const x = values(t.x, decode), y = values(t.y, decode);
+  function paintScatter(t, full, view) {
+    const x = values(t.x), y = values(t.y);
     const n = Math.min(x.length, y.length);
     const mode = full.mode;
     if (full.fill === "toself" && full.fillcolor) {
@@ -238,8 +232,8 @@ const Overlay = (() => {
   }
 
   // Paint ``spec`` over the plot area Plotly laid out (its axes' current ranges: zoom included).
-  function paint(spec, decode) {
-    shown = { spec: spec, decode: decode };
+  function paint(spec) {
+    shown = spec;
     const fl = chart._fullLayout;
     if (!fl || !fl.xaxis || !fl.yaxis || !chart._fullData) return;
     const xa = fl.xaxis, ya = fl.yaxis;
@@ -263,8 +257,8 @@ const Overlay = (() => {
     spec.data.forEach((t, i) => {
       const full = chart._fullData[i];
       if (!full || full.visible !== true) return;  // hidden, e.g. by a click on its legend entry
-      if ((t.type || "scatter") === "heatmap") paintHeatmap(t, full, view, decode);
-      else paintScatter(t, full, view, decode);
+      if ((t.type || "scatter") === "heatmap") paintHeatmap(t, full, view);
+      else paintScatter(t, full, view);
     });
   }
 
@@ -272,9 +266,9 @@ const Overlay = (() => {
     suits: suits,
 
     // Draw ``spec`` with the canvas; Plotly redraws its skeleton only when that changed
-    // (``layoutKey``: the layout as sent, so a zoom that Plotly wrote into it does not count).
-    async draw(target, spec, layoutKey, config, decode) {
-      const bones = skeleton(spec), key = layoutKey + JSON.stringify(bones);
+    // (``spec.layoutKey``: the layout as sent, so a zoom that Plotly wrote into it does not count).
+    async draw(target, spec, config) {
+      const bones = skeleton(spec), key = spec.layoutKey + JSON.stringify(bones);
       if (!active || chart !== target || key !== skeletonKey) {
         active = true;
         shown = null;
@@ -282,15 +276,15 @@ const Overlay = (() => {
         // No autorange (a double click, the mode bar): it would fit the skeleton's far points.
         const remove = (config.modeBarButtonsToRemove || []).concat(["autoScale2d"]);
         const fixed = Object.assign({}, config, { doubleClick: "reset", modeBarButtonsToRemove: remove });
-        await Plotly.react(target, bones, JSON.parse(layoutKey), fixed);
+        await Plotly.react(target, bones, JSON.parse(spec.layoutKey), fixed);
         skeletonKey = key;
         if (chart !== target) {
           chart = target;
           // After a zoom, a pan, a legend click or a resize, paint the frame shown again.
-          chart.on("plotly_afterplot", () => { if (active && shown) paint(shown.spec, shown.decode); });
+          chart.on("plotly_afterplot", () => { if (active && shown) paint(shown); });
         }
       }
-      paint(spec, decode);
+      paint(spec);
     },
 
     // Back to Plotly: hide the canvas. True if it had been in use (Plotly then holds a
