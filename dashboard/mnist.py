@@ -14,7 +14,7 @@ from ganlab.parzen import parzen_mnist
 from ganlab.plots import d_histogram_spec, digit_share_spec, grid_spec
 from ganlab.presets import PRESETS
 from ganlab.snapshot_mnist import shipped_judge
-from ganlab.train import Trainer, device_label
+from ganlab.train import Trainer
 
 SCALE = 3  # Figures 2 and 3 are drawn at three times their pixel size
 
@@ -42,7 +42,7 @@ def live_view(view: ViewOptions) -> None:
                 min(snap.g_updates / target, 1.0),
                 text=f"**G updates** {snap.g_updates:,} of a {target:,}-update run · **D updates** "
                 f"{snap.d_updates:,} · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) "
-                f"{m['mean_d_fake']:.3f} · {device_label(trainer.device)}{aids_label(trainer)}",
+                f"{m['mean_d_fake']:.3f} · {trainer.device_text}{aids_label(trainer)}",
             )
             fixed, fresh = st.columns(2)
             for col, images, key, caption in (

@@ -13,7 +13,6 @@ from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
 from ganlab.plots import figure1_spec
-from ganlab.train import device_label
 
 
 def live_view(view: ViewOptions) -> None:
@@ -28,7 +27,7 @@ def live_view(view: ViewOptions) -> None:
                 f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · "
                 f"JSD {m['jsd']:.4f} nats · V(D,G) {m['v']:.4f} · −log 4 + 2·JSD {m['c_g']:.4f} · "
                 f"mean D(real) {m['mean_d_real']:.3f} · mean D(fake) {m['mean_d_fake']:.3f} · "
-                f"{device_label(trainer.device)}{aids_label(trainer)}"
+                f"{trainer.device_text}{aids_label(trainer)}"
             )
             specs.append(figure1_spec(snap, show_d_star=show_d_star, title=title, batch=batch))
         live_chart(specs, key="figure1_chart", playing=st.session_state["running"])

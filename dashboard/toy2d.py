@@ -14,7 +14,6 @@ from dashboard.live_chart import live_chart
 from ganlab.data.points import PointsError, read_points_csv
 from ganlab.figspec import Spec
 from ganlab.plots import BACKGROUNDS, LAYERS, NEEDS_DENSITIES, PLANE_COLORS, plane_spec
-from ganlab.train import device_label
 
 LAYER_LABELS = {
     "real": "real samples",
@@ -36,7 +35,7 @@ def status_title(trainer, snap) -> str:
     )
     return (
         f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · {modes}"
-        f"{device_label(trainer.device)}{aids_label(trainer)}{grad}<br>"
+        f"{trainer.device_text}{aids_label(trainer)}{grad}<br>"
         f"JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
         f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
     )

@@ -12,6 +12,7 @@ from dataclasses import fields
 import torch
 
 from ganlab.config import ToyConfig
+from ganlab.cudagraph import WARMUP, IterationGraph, capture, graph_blocker, tf32
 from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
 from ganlab.models import Discriminator, Generator, init_output_bias
@@ -75,6 +76,12 @@ class Trainer:
         self.loss_d = torch.tensor(math.nan)  # last minibatch losses, read once per frame
         self.loss_g = torch.tensor(math.nan)
         self.diverged: str | None = None  # why the last advance() was rolled back
+        # The CUDA graph of one iteration (ganlab.cudagraph), and what it was captured for.
+        self.capturing = False  # True while an iteration is being recorded, not run
+        self.ema_weight = torch.zeros((), device=self.device)  # 1 - beta of the next EMA update, in a graph
+        self.generation = 0  # bumped when optimiser state is replaced: a captured graph is then stale
+        self._graph: IterationGraph | None = None
+        self._graph_failed_key: object = None
 
     # -- construction ---------------------------------------------------------------
     def _optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
@@ -83,7 +90,11 @@ class Trainer:
         def make(params, lr):
             if cfg.optimizer == "sgd":
                 return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)
-            return torch.optim.Adam(params, lr=lr, betas=(cfg.momentum, 0.999), foreach=True)
+            betas = (cfg.momentum, 0.999)
+            if self.device.type == "cuda":  # lr and step count on the device: a CUDA graph can hold it
+                lr = torch.tensor(float(lr), device=self.device)
+                return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True, capturable=True)
+            return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
         return make(self.D.parameters(), cfg.lr_d), make(self.G.parameters(), cfg.lr_g)
 
@@ -161,7 +172,7 @@ class Trainer:
                 return f"new {cfg.optimizer} optimisers; models kept"
             for opt, lr in ((self.opt_d, cfg.lr_d), (self.opt_g, cfg.lr_g)):
                 for group in opt.param_groups:
-                    group["lr"] = lr * self.lr_factor()
+                    _set_lr(group, lr * self.lr_factor())
                     if "betas" in group:
                         group["betas"] = (cfg.momentum, group["betas"][1])
                     elif "momentum" in group:
@@ -212,15 +223,23 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
-        if self.G_ema is not None:  # G_ema <- beta * G_ema + (1 - beta) * G
-            with torch.no_grad():
-                torch._foreach_lerp_(
-                    list(self.G_ema.parameters()), list(self.G.parameters()), 1 - self.ema_beta()
-                )
-            self.ema_updates += 1
+        if self.G_ema is not None:
+            self._ema_update()
         self.D.requires_grad_(True)
         self.loss_g = loss.detach()
         self.g_updates += 1
+
+    @torch.no_grad()
+    def _ema_update(self) -> None:
+        """G_ema <- beta * G_ema + (1 - beta) * G."""
+        ema, live = list(self.G_ema.parameters()), list(self.G.parameters())
+        if self.capturing:  # 1 - beta from a device tensor, filled before each replay of the graph
+            step = torch._foreach_sub(live, ema)
+            torch._foreach_mul_(step, self.ema_weight)
+            torch._foreach_add_(ema, step)
+        else:
+            torch._foreach_lerp_(ema, live, 1 - self.ema_beta())
+        self.ema_updates += 1
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, chunk: int = 8192) -> torch.Tensor:
@@ -258,20 +277,70 @@ class Trainer:
             return 1.0
         return max(LR_FLOOR, 1.0 - (1.0 - LR_FLOOR) * self.g_updates / self.cfg.decay_steps)
 
+    def decaying(self) -> bool:
+        """True while decay_steps is still lowering the learning rates."""
+        return self.g_updates < self.cfg.decay_steps
+
     def set_decayed_lr(self) -> None:
         """At the start of an iteration: the learning rates of this G update (with decay_steps)."""
         if self.cfg.decay_steps:
             f = self.lr_factor()
             for opt, lr in ((self.opt_d, self.cfg.lr_d), (self.opt_g, self.cfg.lr_g)):
                 for group in opt.param_groups:
-                    group["lr"] = lr * f
+                    _set_lr(group, lr * f)
 
-    def step(self) -> None:
-        """One training iteration: k D updates on fresh minibatches, then one G update."""
-        self.set_decayed_lr()
+    def iteration(self) -> None:
+        """Algorithm 1's loop body: k D updates on fresh minibatches, then one G update."""
         for _ in range(self.cfg.k):
             self.d_step()
         self.g_step()
+
+    def step(self) -> None:
+        """One training iteration, eagerly: this G update's learning rates, then ``iteration``."""
+        self.set_decayed_lr()
+        self.iteration()
+
+    # -- the fast path on CUDA (ganlab.cudagraph) ----------------------------------------------
+    def graph_key(self) -> tuple:
+        """What a captured graph depends on: settings (less Adam's learning rates, which it
+        reads from device tensors), the networks and optimisers, and their state's generation."""
+        tensor_lr = isinstance(self.opt_d.param_groups[0]["lr"], torch.Tensor)
+        settings = {k: v for k, v in self.cfg.to_dict().items() if not (tensor_lr and k in ("lr_d", "lr_g"))}
+        nets = tuple(id(x) for x in (self.G, self.D, self.G_ema, self.opt_d, self.opt_g))
+        return settings, nets, self.generation
+
+    @property
+    def device_text(self) -> str:
+        """The device for captions: "CPU", or the GPU's name and how iterations run on it."""
+        if self.device.type != "cuda":
+            return device_label(self.device)
+        return f"{device_label(self.device)}, {self.fast_path}"
+
+    @property
+    def fast_path(self) -> str:
+        """How iterations run now, in words: "CUDA graph" or "eager (why)"."""
+        blocker = graph_blocker(self)
+        if blocker:
+            return f"eager ({blocker})"
+        if self._graph_failed_key == self.graph_key():
+            return "eager (the CUDA graph capture failed)"
+        return "CUDA graph"
+
+    def _iterations(self, n: int) -> None:
+        """n iterations: replays of the captured graph where possible, else eager steps."""
+        with tf32(self.device):
+            key = None if graph_blocker(self) else self.graph_key()
+            graph = self._graph if key is not None and self._graph and self._graph.key == key else None
+            if graph is None and key is not None and key != self._graph_failed_key and n > WARMUP:
+                self._graph = graph = capture(self)  # runs WARMUP iterations first
+                n -= WARMUP
+                if graph is None:
+                    self._graph_failed_key = key
+            if graph is not None:
+                graph.replay(self, n)
+                return
+            for _ in range(n):
+                self.step()
 
     # -- guarded running -----------------------------------------------------------------
     def advance(self, n: int = 1, what: str = "iteration") -> bool:
@@ -280,11 +349,18 @@ class Trainer:
         A non-finite loss or weight rolls everything back to the state before this call,
         sets ``diverged`` to a message, and returns False: the last good state is kept.
         """
-        run = {"iteration": self.step, "d": self.d_step, "g": self.g_step}[what]
+        if what == "iteration":
 
-        def updates() -> None:
-            for _ in range(n):
-                run()
+            def updates() -> None:
+                self._iterations(n)
+
+        else:
+            run = {"d": self.d_step, "g": self.g_step}[what]
+
+            def updates() -> None:
+                with tf32(self.device):
+                    for _ in range(n):
+                        run()
 
         return self.guarded(updates)
 
@@ -335,6 +411,7 @@ class Trainer:
             for o in (self.opt_d, self.opt_g):
                 o.state.clear()
             opt = []
+            self.generation += 1  # a captured graph holds the cleared state's tensors
         torch._foreach_copy_(weights + opt, self._good_tensors)
         self.d_updates, self.g_updates, self.ema_updates, self.loss_d, self.loss_g = counters
         self.rng.set_state(rng)
@@ -363,8 +440,8 @@ class Trainer:
             "generator": clone(self.G.state_dict()),
             "generator_ema": clone(self.G_ema.state_dict()) if self.G_ema is not None else None,
             "discriminator": clone(self.D.state_dict()),
-            "opt_g": clone(self.opt_g.state_dict()),
-            "opt_d": clone(self.opt_d.state_dict()),
+            "opt_g": _portable(clone(self.opt_g.state_dict())),
+            "opt_d": _portable(clone(self.opt_d.state_dict())),
             "rng": self.rng.get_state(),
             "d_updates": self.d_updates,
             "g_updates": self.g_updates,
@@ -379,11 +456,48 @@ class Trainer:
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state.get("generator_ema") or state["generator"])
         self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        for opt, saved in ((self.opt_g, state["opt_g"]), (self.opt_d, state["opt_d"])):
+            opt.load_state_dict(_fitted(saved, opt))
+        self.generation += 1
         # The sampling RNG's state is device-specific: a CPU state cannot seed CUDA.
         with contextlib.suppress(KeyError, RuntimeError, TypeError, ValueError):
             self.rng.set_state(state["rng"])
         self.d_updates, self.g_updates = state["d_updates"], state["g_updates"]
         self.ema_updates = state.get("ema_updates", self.g_updates)
-        self.loss_d, self.loss_g = state["loss_d"], state["loss_g"]
+        self.loss_d, self.loss_g = state["loss_d"].to(self.device), state["loss_g"].to(self.device)
+
+
+def _set_lr(group: dict, value: float) -> None:
+    """Set a parameter group's learning rate, in place where it is a device tensor."""
+    if isinstance(group["lr"], torch.Tensor):
+        group["lr"].fill_(value)
+    else:
+        group["lr"] = value
+
+
+def _portable(opt_state: dict) -> dict:
+    """An optimiser's state_dict that loads on any device: learning rates as numbers, Adam's
+    step counts on the CPU, not marked capturable (a CUDA trainer's Adam is)."""
+    for group in opt_state["param_groups"]:
+        if isinstance(group.get("lr"), torch.Tensor):
+            group["lr"] = float(group["lr"])
+        if "capturable" in group:
+            group["capturable"] = False
+    for st in opt_state["state"].values():
+        if isinstance(st.get("step"), torch.Tensor):
+            st["step"] = st["step"].float().cpu()
+    return opt_state
+
+
+def _fitted(saved: dict, opt: torch.optim.Optimizer) -> dict:
+    """``saved`` (an optimiser state_dict, from any device) in the form ``opt`` runs in: its
+    capturable flag and its kind of learning rate (number or device tensor)."""
+    groups = []
+    for theirs, ours in zip(saved["param_groups"], opt.param_groups):
+        group = dict(theirs)
+        if "capturable" in ours:
+            group["capturable"] = ours["capturable"]
+        if isinstance(ours["lr"], torch.Tensor):
+            group["lr"] = torch.tensor(float(theirs["lr"]), device=ours["lr"].device)
+        groups.append(group)
+    return {**saved, "param_groups": groups}

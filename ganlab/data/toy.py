@@ -26,6 +26,9 @@ class Distribution1D:
     kind: str
     params: dict[str, Any]
     weights: tuple[float, ...] = field(default=(1.0,))
+    _torch: dict[str, tuple[torch.Tensor, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def _components(self) -> list[Any]:
         p = self.params
@@ -51,6 +54,18 @@ class Distribution1D:
         hi = max(c.isf(1e-4) for c in self._components())
         return float(lo), float(hi)
 
+    def _mixture_tensors(self, device: torch.device) -> tuple[torch.Tensor, ...]:
+        """(weights, means, stds) on ``device``, made once: no host-to-device copy per draw,
+        so a draw can be captured in a CUDA graph."""
+        key = str(device)
+        if key not in self._torch:
+            p = self.params
+            self._torch[key] = tuple(
+                torch.tensor(p[name], dtype=torch.float32, device=device)
+                for name in ("weights", "means", "stds")
+            )
+        return self._torch[key]
+
     def sample(self, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
         """n samples, shape (n, 1), float32, drawn on ``device`` with ``generator``."""
         p = self.params
@@ -58,12 +73,10 @@ class Distribution1D:
             eps = torch.randn(n, 1, generator=generator, device=device)
             return p["mean"] + p["std"] * eps
         if self.kind == "mixture":
-            w = torch.tensor(p["weights"], device=device)
+            w, means, stds = self._mixture_tensors(device)
             idx = torch.multinomial(w, n, replacement=True, generator=generator)
-            means = torch.tensor(p["means"], device=device)[idx]
-            stds = torch.tensor(p["stds"], device=device)[idx]
             eps = torch.randn(n, generator=generator, device=device)
-            return (means + stds * eps).unsqueeze(1)
+            return (means[idx] + stds[idx] * eps).unsqueeze(1)
         if self.kind == "uniform":
             u = torch.rand(n, 1, generator=generator, device=device)
             return p["low"] + (p["high"] - p["low"]) * u
