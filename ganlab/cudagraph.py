@@ -12,19 +12,41 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import torch
+from torch.torch_version import TorchVersion
 
 if TYPE_CHECKING:
     from ganlab.train import Trainer
 
-__all__ = ["GRAPHS_ENV", "IterationGraph", "graph_blocker", "tf32"]
+__all__ = [
+    "GRAPHS_ENV",
+    "WARMUP",
+    "IterationGraph",
+    "capture",
+    "cuda_lock",
+    "graph_blocker",
+    "tf32",
+    "warm_up",
+]
 
 GRAPHS_ENV = "GANLAB_CUDA_GRAPHS"  # "0" turns the graphs off (eager steps on CUDA too)
 WARMUP = 3  # eager iterations on a side stream before a capture (real, counted iterations)
+
+# One trainer at a time works on the GPU (dashboard sessions share a process): while one
+# records a graph, CUDA's default generator and the caching allocator are in capture mode,
+# and another thread's dropout or allocation would break the recording or itself.
+_CUDA_LOCK = threading.RLock()
+_failed_here: str | None = None  # a capture failed in this process: no more tries in it
+
+
+def cuda_lock(device: torch.device) -> contextlib.AbstractContextManager:
+    """The process-wide lock for GPU work, on CUDA; no lock on the CPU."""
+    return _CUDA_LOCK if device.type == "cuda" else contextlib.nullcontext()
 
 
 def graph_blocker(trainer: Trainer) -> str | None:
@@ -34,6 +56,10 @@ def graph_blocker(trainer: Trainer) -> str | None:
         return "not on CUDA"
     if os.environ.get(GRAPHS_ENV, "1") == "0":
         return f"{GRAPHS_ENV}=0"
+    if TorchVersion(torch.__version__) < (2, 4):
+        return f"PyTorch {torch.__version__} cannot record a seeded generator in a graph (2.4 can)"
+    if _failed_here:
+        return f"a CUDA graph capture failed in this process: {_failed_here}"
     if cfg.r1:
         return "the R1 penalty needs a double backward"
     if cfg.instance_noise:
@@ -51,12 +77,23 @@ def tf32(device: torch.device) -> Iterator[None]:
     if device.type != "cuda":
         yield
         return
-    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    old = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("high")
     try:
         yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+        torch.set_float32_matmul_precision(old)
+
+
+def warm_up(trainer: Trainer) -> None:
+    """WARMUP ordinary iterations on a side stream, as a capture needs before it (cuBLAS
+    handles, optimiser state, autograd's streams); they train and count like any other."""
+    side = torch.cuda.Stream(trainer.device)
+    side.wait_stream(torch.cuda.current_stream(trainer.device))
+    with torch.cuda.stream(side):
+        for _ in range(WARMUP):
+            trainer.step()
+    torch.cuda.current_stream(trainer.device).wait_stream(side)
 
 
 class IterationGraph:
@@ -65,20 +102,16 @@ class IterationGraph:
     Minibatches, noise and dropout masks are drawn inside the graph (from the trainer's
     generator, registered with the graph, and CUDA's default one), so no data crosses from the
     host. Numbers that change from one iteration to the next (Adam's learning rates under
-    decay, the EMA weight) live in device tensors that are filled before each replay.
+    decay, the EMA weight) live in device tensors that are filled before each replay. The graph
+    keeps the networks, optimisers and data it was recorded with alive, and is used only while
+    the trainer still has those very objects.
     """
 
     def __init__(self, trainer: Trainer) -> None:
-        self.key = trainer.graph_key()
-        side = torch.cuda.Stream(trainer.device)
-        side.wait_stream(torch.cuda.current_stream(trainer.device))
-        with torch.cuda.stream(side):  # warm-up: cuBLAS handles, optimiser state, autograd's streams
-            for _ in range(WARMUP):
-                trainer.step()
-        torch.cuda.current_stream(trainer.device).wait_stream(side)
+        self.key, self.parts = trainer.graph_key(), trainer.graph_parts()
         self.graph = torch.cuda.CUDAGraph()
         register = getattr(self.graph, "register_generator_state", None)
-        if register is not None:  # older PyTorch needs this; newer registers generators lazily
+        if register is not None:  # needed before PyTorch 2.14, a no-op (deprecated) from then on
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
                 register(trainer.rng)
@@ -94,8 +127,16 @@ class IterationGraph:
             for name, value in zip(names, counters):
                 setattr(trainer, name, value)
 
+    def matches(self, trainer: Trainer) -> bool:
+        """True while the trainer's settings and objects are the ones this graph recorded."""
+        return self.key == trainer.graph_key() and all(
+            a is b for a, b in zip(self.parts, trainer.graph_parts(), strict=True)
+        )
+
     def replay(self, trainer: Trainer, n: int) -> None:
-        """n (>= 1) more iterations; the losses are copied out once, after the last."""
+        """n more iterations; the losses are copied out once, after the last."""
+        if n <= 0:
+            return
         k, ema = trainer.cfg.k, trainer.G_ema is not None
         for _ in range(n):
             trainer.set_decayed_lr()
@@ -109,13 +150,32 @@ class IterationGraph:
 
 
 def capture(trainer: Trainer) -> IterationGraph | None:
-    """A new graph of the trainer's iteration, or None (with a warning, once per key) when
-    the capture fails: the run then goes on eagerly, and nothing is lost."""
+    """A new graph of the trainer's iteration, or None when CUDA or PyTorch refuses it: then a
+    warning, no more captures in this process (a failed capture can leave PyTorch's generators
+    and allocator in capture mode), and the run goes on eagerly, with nothing lost."""
+    global _failed_here
+    stream = torch.cuda.current_stream(trainer.device)
     try:
         return IterationGraph(trainer)
-    except Exception as err:  # a capture refused by CUDA or PyTorch: fall back to eager steps
+    except Exception as err:  # e.g. an operation that synchronises with the host
+        torch.cuda.set_stream(stream)  # torch.cuda.graph does not restore it when its end fails
+        trainer.D.requires_grad_(True)  # in case the capture stopped inside the G update
         for opt in (trainer.opt_d, trainer.opt_g):
             opt.zero_grad(set_to_none=True)  # gradients may point into the abandoned graph's memory
+        _unstick_generators(trainer)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        _failed_here = first[:200]
         warnings.warn(f"CUDA graph capture failed, training eagerly: {first}", RuntimeWarning, stacklevel=2)
         return None
+
+
+def _unstick_generators(trainer: Trainer) -> None:
+    """Give the trainer's generator and CUDA's default one fresh states at the same seed and
+    offset: up to PyTorch 2.11 a capture that fails leaves them marked as capturing, and every
+    later random draw on them raises."""
+    index = trainer.device.index if trainer.device.index is not None else torch.cuda.current_device()
+    for gen in (trainer.rng, torch.cuda.default_generators[index]):
+        with contextlib.suppress(Exception):  # best effort: the eager steps say if it did not work
+            fresh = torch.Generator(device=trainer.device)
+            fresh.set_state(gen.get_state())
+            gen.graphsafe_set_state(fresh)

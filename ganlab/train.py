@@ -12,7 +12,7 @@ from dataclasses import fields
 import torch
 
 from ganlab.config import ToyConfig
-from ganlab.cudagraph import WARMUP, IterationGraph, capture, graph_blocker, tf32
+from ganlab.cudagraph import WARMUP, IterationGraph, capture, cuda_lock, graph_blocker, tf32, warm_up
 from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
 from ganlab.models import Discriminator, Generator, init_output_bias
@@ -81,7 +81,6 @@ class Trainer:
         self.ema_weight = torch.zeros((), device=self.device)  # 1 - beta of the next EMA update, in a graph
         self.generation = 0  # bumped when optimiser state is replaced: a captured graph is then stale
         self._graph: IterationGraph | None = None
-        self._graph_failed_key: object = None
 
     # -- construction ---------------------------------------------------------------
     def _optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
@@ -93,7 +92,9 @@ class Trainer:
             betas = (cfg.momentum, 0.999)
             if self.device.type == "cuda":  # lr and step count on the device: a CUDA graph can hold it
                 lr = torch.tensor(float(lr), device=self.device)
-                return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True, capturable=True)
+                opt = torch.optim.Adam(params, lr=lr, betas=betas, foreach=True, capturable=True)
+                opt._warned_capturable_if_run_uncaptured = True  # eager steps between graphs are expected
+                return opt
             return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
         return make(self.D.parameters(), cfg.lr_d), make(self.G.parameters(), cfg.lr_g)
@@ -117,7 +118,7 @@ class Trainer:
     def evaluating(self):
         """G, its average and D in eval mode (no dropout, BatchNorm's running statistics) for
         pictures, metrics and samples; training mode again afterwards."""
-        with self.lock:
+        with self.lock, cuda_lock(self.device):
             nets = [net for net in (self.G, self.G_ema, self.D) if net is not None]
             modes = [net.training for net in nets]
             for net in nets:
@@ -166,7 +167,8 @@ class Trainer:
                 self.cfg = cfg
                 self.G_ema = self._ema_copy()  # starts from the current G
             self.cfg = cfg
-            self.dist = get_distribution(cfg.p_data, cfg.points)
+            if changed & {"p_data", "points"}:  # a new object only for new data (a CUDA graph reads the old)
+                self.dist = get_distribution(cfg.p_data, cfg.points)
             if changed & OPTIMIZER_FIELDS:
                 self.opt_d, self.opt_g = self._optimizers()
                 return f"new {cfg.optimizer} optimisers; models kept"
@@ -302,12 +304,15 @@ class Trainer:
 
     # -- the fast path on CUDA (ganlab.cudagraph) ----------------------------------------------
     def graph_key(self) -> tuple:
-        """What a captured graph depends on: settings (less Adam's learning rates, which it
-        reads from device tensors), the networks and optimisers, and their state's generation."""
+        """The values a captured graph depends on: the settings (less Adam's learning rates,
+        which it reads from device tensors) and the generation of the optimisers' state."""
         tensor_lr = isinstance(self.opt_d.param_groups[0]["lr"], torch.Tensor)
         settings = {k: v for k, v in self.cfg.to_dict().items() if not (tensor_lr and k in ("lr_d", "lr_g"))}
-        nets = tuple(id(x) for x in (self.G, self.D, self.G_ema, self.opt_d, self.opt_g))
-        return settings, nets, self.generation
+        return settings, self.generation
+
+    def graph_parts(self) -> tuple:
+        """The objects a captured graph works on (it must meet these very objects again)."""
+        return self.G, self.D, self.G_ema, self.opt_d, self.opt_g, self.dist
 
     @property
     def device_text(self) -> str:
@@ -322,22 +327,23 @@ class Trainer:
         blocker = graph_blocker(self)
         if blocker:
             return f"eager ({blocker})"
-        if self._graph_failed_key == self.graph_key():
-            return "eager (the CUDA graph capture failed)"
-        return "CUDA graph"
+        if self._graph is not None and self._graph.matches(self):
+            return "CUDA graph"
+        return f"CUDA graph (recorded at the next run of more than {WARMUP} iterations)"
 
     def _iterations(self, n: int) -> None:
         """n iterations: replays of the captured graph where possible, else eager steps."""
         with tf32(self.device):
-            key = None if graph_blocker(self) else self.graph_key()
-            graph = self._graph if key is not None and self._graph and self._graph.key == key else None
-            if graph is None and key is not None and key != self._graph_failed_key and n > WARMUP:
-                self._graph = graph = capture(self)  # runs WARMUP iterations first
-                n -= WARMUP
-                if graph is None:
-                    self._graph_failed_key = key
-            if graph is not None:
-                graph.replay(self, n)
+            if graph_blocker(self):
+                self._graph = None
+            elif self._graph is None or not self._graph.matches(self):
+                self._graph = None  # stale: let its memory go before a new capture
+                if n > WARMUP:
+                    warm_up(self)
+                    n -= WARMUP
+                    self._graph = capture(self)
+            if self._graph is not None:
+                self._graph.replay(self, n)
                 return
             for _ in range(n):
                 self.step()
@@ -367,7 +373,7 @@ class Trainer:
     def guarded(self, update: Callable[[], object]) -> bool:
         """Run ``update`` (any training updates) under the lock; a non-finite result rolls back
         to the state before it, as in advance(). False if it diverged."""
-        with self.lock:
+        with self.lock, cuda_lock(self.device):
             return self._checked(update)
 
     def _checked(self, update: Callable[[], object]) -> bool:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA checks in one go, on a machine with an NVIDIA GPU:
 #   OUT=dir TRAIN_S=30 [SKIP_TESTS=1] [SKIP_BENCH=1] bash tools/gpu_check.sh
-# 1. the CUDA tests (tests/test_cuda.py); 2. `ganlab bench --device "$DEVICE"`;
+# 1. the CUDA tests (tests/test_cuda.py), then the tests that need no Streamlit, on CUDA; 2. `ganlab bench --device "$DEVICE"`;
 # 3. `ganlab train --preset mnist-paper` for TRAIN_S seconds (stopped by SIGTERM, which saves
 #    the run), then Table 1's Parzen estimate, the judge's digit shares, and 10,000 samples
 #    (as uint8) for an independent judge. Everything it writes lands in $OUT.
@@ -26,7 +26,11 @@ nvidia-smi -L
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
 if [ -z "${SKIP_TESTS:-}" ]; then
     stamp tests
+    # the CUDA tests, then every test that needs no Streamlit or browser, on CUDA (device=auto)
     python3 -m pytest -q -p no:cacheprovider -rs tests/test_cuda.py 2>&1 | tee "$OUT/test_cuda.log" | tail -n 40
+    python3 -m pytest -q -p no:cacheprovider -x ${TESTS:-tests/test_train.py tests/test_cli.py tests/test_mnist.py \
+        tests/test_toy2d.py tests/test_runzip.py tests/test_metrics.py tests/test_config.py tests/test_data.py} \
+        2>&1 | tee "$OUT/test_rest.log" | tail -n 25
 fi
 if [ -z "${SKIP_BENCH:-}" ]; then
     stamp bench
