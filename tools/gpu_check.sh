@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The CUDA checks in one go, on a machine with an NVIDIA GPU:
-#   OUT=dir TRAIN_S=30 [SKIP_TESTS=1] [SKIP_BENCH=1] bash tools/gpu_check.sh
-# 1. the CUDA tests (tests/test_cuda.py), then the tests that need no Streamlit, on CUDA; 2. `ganlab bench --device "$DEVICE"`;
+#   OUT=dir TRAIN_S=30 [SKIP_TESTS=1] [SKIP_BENCH=1] [DEVICE=cpu] bash tools/gpu_check.sh
+# 1. the CUDA tests (tests/test_cuda.py), then the tests that need no Streamlit, on CUDA;
+# 2. `ganlab bench --device cuda`;
 # 3. `ganlab train --preset mnist-paper` for TRAIN_S seconds (stopped by SIGTERM, which saves
-#    the run), then Table 1's Parzen estimate, the judge's digit shares, and 10,000 samples
-#    (as uint8) for an independent judge. Everything it writes lands in $OUT.
+#    the run), then Table 1's Parzen estimate, the judge's digit shares, 10,000 samples (as
+#    uint8) for an independent judge, and G's averaged weights. It writes 7 files to $OUT
+#    (the device tool brings back at most 8). DEVICE=cpu makes a dry run of it anywhere.
 # Without ganlab installed, it runs from the checkout (PYTHONPATH); wheels in .whl/ (plotly,
 # orjson) are installed to /tmp/site first where the machine has no package index.
 set -u
@@ -27,10 +29,10 @@ python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_devic
 if [ -z "${SKIP_TESTS:-}" ]; then
     stamp tests
     # the CUDA tests, then every test that needs no Streamlit or browser, on CUDA (device=auto)
-    python3 -m pytest -q -p no:cacheprovider -rs tests/test_cuda.py 2>&1 | tee "$OUT/test_cuda.log" | tail -n 40
+    python3 -m pytest -q -p no:cacheprovider -rs tests/test_cuda.py 2>&1 | tee "$OUT/tests.log" | tail -n 40
     python3 -m pytest -q -p no:cacheprovider -x ${TESTS:-tests/test_train.py tests/test_cli.py tests/test_mnist.py \
         tests/test_toy2d.py tests/test_runzip.py tests/test_metrics.py tests/test_config.py tests/test_data.py} \
-        2>&1 | tee "$OUT/test_rest.log" | tail -n 25
+        2>&1 | tee -a "$OUT/tests.log" | tail -n 25
 fi
 if [ -z "${SKIP_BENCH:-}" ]; then
     stamp bench
@@ -39,14 +41,14 @@ fi
 stamp train
 run=/tmp/mnist-paper-gpu
 timeout -s TERM "$TRAIN_S" python3 -m ganlab.cli train --preset mnist-paper --device "$DEVICE" \
-    --steps 10000000 --log-every "${LOG_EVERY:-5000}" --out "$run" 2> "$OUT/train.err"
-tail -c 600 "$OUT/train.err"; echo
+    --steps 10000000 --log-every "${LOG_EVERY:-5000}" --out "$run" 2> "$OUT/run.log"
+tail -c 600 "$OUT/run.log"; echo
 cp "$run/metrics.jsonl" "$OUT/"
 stamp eval
 {
     gl eval parzen --run "$run" --device "$DEVICE" --json
     gl eval digits --run "$run" --device "$DEVICE" --json
-} > "$OUT/eval.json" 2> "$OUT/eval.err"
+} > "$OUT/eval.json" 2>> "$OUT/run.log"
 cat "$OUT/eval.json"
 stamp sample
 gl sample --run "$run" --n 10000 --device "$DEVICE" --out /tmp/samples.npy \
