@@ -2,7 +2,7 @@
 # The CUDA checks in one go, on a machine with an NVIDIA GPU:
 #   OUT=dir TRAIN_S=30 [SKIP_TESTS=1] [SKIP_BENCH=1] [DEVICE=cpu] bash tools/gpu_check.sh
 # 1. the CUDA tests (tests/test_cuda.py), then the tests that need no Streamlit, on CUDA;
-# 2. `ganlab bench --device cuda`;
+# 2. `ganlab bench --device cuda`, and tools/iteration_profile.py (kernels and time per iteration);
 # 3. `ganlab train --preset mnist-paper` for TRAIN_S seconds (stopped by SIGTERM, which saves
 #    the run), then Table 1's Parzen estimate, the judge's digit shares, 10,000 samples (as
 #    uint8) for an independent judge, and G's averaged weights. It writes 7 files to $OUT
@@ -38,10 +38,14 @@ if [ -z "${SKIP_BENCH:-}" ]; then
     stamp bench
     gl bench --device "$DEVICE" --seconds "${BENCH_S:-2}" --json > "$OUT/bench_cuda.json" && cat "$OUT/bench_cuda.json"
 fi
+stamp profile
+for preset in paper-1d ring8 mnist-mlp mnist-paper; do
+    python3 tools/iteration_profile.py --preset "$preset" --device "$DEVICE" --n 100 2>/dev/null | tee -a "$OUT/run.log"
+done
 stamp train
 run=/tmp/mnist-paper-gpu
 timeout -s TERM "$TRAIN_S" python3 -m ganlab.cli train --preset mnist-paper --device "$DEVICE" \
-    --steps 10000000 --log-every "${LOG_EVERY:-5000}" --out "$run" 2> "$OUT/run.log"
+    --steps 10000000 --log-every "${LOG_EVERY:-5000}" --out "$run" 2>> "$OUT/run.log"
 tail -c 600 "$OUT/run.log"; echo
 cp "$run/metrics.jsonl" "$OUT/"
 stamp eval

@@ -1,0 +1,64 @@
+"""What one training iteration costs: kernels (or CPU ops) launched per eager iteration, and
+the time per iteration of eager steps and of the trainer's own path (CUDA graph replays on a
+GPU), with the device idle in between only where the host is the bottleneck.
+
+    python tools/iteration_profile.py --preset paper-1d --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ganlab.presets import get_preset  # noqa: E402
+from ganlab.train import Trainer  # noqa: E402
+
+
+def per_iteration_s(trainer: Trainer, n: int, eager: bool) -> float:
+    """Seconds per iteration over n iterations (after the device has finished them)."""
+    sync = torch.cuda.synchronize if trainer.device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    if eager:
+        for _ in range(n):
+            trainer.step()
+    else:
+        assert trainer.advance(n)
+    sync()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="paper-1d")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--n", type=int, default=200, help="iterations per timing")
+    args = p.parse_args()
+    trainer = Trainer(get_preset(args.preset).config.replace(device=args.device))
+    assert trainer.advance(10)  # warm: optimiser state, a graph where one applies
+    cuda = trainer.device.type == "cuda"
+    activities = [ProfilerActivity.CUDA] if cuda else [ProfilerActivity.CPU]
+    with profile(activities=activities) as prof:
+        for _ in range(5):
+            trainer.step()
+        if cuda:
+            torch.cuda.synchronize()
+    events = [e for e in prof.events() if (e.device_type.name == "CUDA") == cuda]
+    kernels = [e for e in events if not cuda or "Memcpy" not in e.name]
+    print(f"{args.preset} on {trainer.device_text}")
+    print(f"  {'kernels' if cuda else 'CPU ops'} per eager iteration: {len(kernels) / 5:.0f}")
+    eager = per_iteration_s(trainer, args.n, eager=True)
+    fast = per_iteration_s(trainer, args.n, eager=False)
+    print(f"  eager steps:       {1e6 * eager:8.1f} us per iteration ({1 / eager:8.0f} /s)")
+    print(f"  trainer.advance(): {1e6 * fast:8.1f} us per iteration ({1 / fast:8.0f} /s)")
+    print(f"  path: {trainer.fast_path}")
+
+
+if __name__ == "__main__":
+    main()
