@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from scipy import stats
 
+from ganlab.cudagraph import cuda_lock
 from ganlab.metrics import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
 from ganlab.snapshot2d import Snapshot2D, take_snapshot_2d
 from ganlab.snapshot_mnist import SnapshotMnist, take_snapshot_mnist
@@ -58,7 +59,9 @@ def take_snapshot(
     histograms and the judge), and
     ``densities=False`` its p_g and D* grids; the 1D metrics are cheap and always computed.
     """
-    with trainer.lock:  # another thread (a download) may be reading the trainer too
+    # Another thread (a download) may be reading the trainer too; another session may be
+    # recording a CUDA graph on the same GPU.
+    with trainer.lock, cuda_lock(trainer.device):
         if trainer.cfg.data_dim == 2:
             return take_snapshot_2d(trainer, metrics=metrics, densities=densities)
         if trainer.cfg.data_dim == 784:
