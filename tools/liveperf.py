@@ -5,10 +5,11 @@ to show, in a real Chromium against a real dashboard server.
 
 Redraws: the live chart's own counters (window.ganlabDraws, ganlabMsgs, ganlabSkipped) over
 ``--seconds`` of Play, after 5 s of warm-up, and the G updates trained in that time.
-Change latency (1D and 2D presets): while playing, the time from a click on "Show D*" (1D)
-or on the "G manifold" layer (2D; the click event's own timestamp, so time the page was too
-busy to handle the click counts) until the chart has drawn the curve or layer added or
-removed, once per ``--clicks``.
+Change latency: while playing, the time from a click on "Show D*" (1D) or on the "G manifold"
+layer (2D; the click event's own timestamp, so time the page was too busy to handle the
+click counts) until the chart has drawn the curve or layer added or removed; for MNIST, from
+a key press on the latent-dimension slider (which rebuilds G and D) until the progress bar
+shows the run started again. Once per ``--clicks``.
 Needs Debian's chromium and the playwright package, as the browser tests do.
 """
 
@@ -85,6 +86,49 @@ CHANGES = {
 }
 
 
+# MNIST: a key press on the latent-dimension slider (64 <-> 65 rebuilds G and D, and training
+# starts again); shown when the progress bar's G-update count falls.
+KEY_STAMP = """() => { window.ganlabPressed = null;
+  const hear = (e) => {
+    if (!e.target.closest(".st-key-w_latent_dim")) return;
+    window.ganlabPressed = performance.timeOrigin + e.timeStamp;
+    document.removeEventListener("keydown", hear, true);
+  };
+  document.addEventListener("keydown", hear, true); }"""
+RESTART = """() => { window.ganlabRestarted = null;
+  const count = () => {
+    const bar = document.querySelector("[data-testid=stProgress]");
+    const m = bar && bar.innerText.match(/G updates\\D*([\\d,]+)/);
+    return m ? Number(m[1].replace(/,/g, "")) : null;
+  };
+  const n0 = count();
+  const tick = () => {
+    const n = count();
+    const fell = n !== null && n0 !== null && n < n0;
+    if (fell) window.ganlabRestarted = performance.timeOrigin + performance.now();
+    else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick); }"""
+
+
+def slider_latency(page, presses: int) -> list[float]:
+    """Seconds from a key press on the latent-dimension slider to the restarted run on screen."""
+    out = []
+    slider = page.locator(".st-key-w_latent_dim input[type=range]")
+    for i in range(presses):
+        time.sleep(2.0)  # let the restarted run count up again
+        page.evaluate(RESTART)
+        page.evaluate(KEY_STAMP)
+        slider.focus()
+        slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        deadline = time.time() + 10
+        while time.time() < deadline and not page.evaluate("() => window.ganlabRestarted"):
+            time.sleep(0.02)
+        shown, pressed = page.evaluate("() => [window.ganlabRestarted, window.ganlabPressed]")
+        out.append(round((shown - pressed) / 1000, 3) if shown and pressed else float("nan"))
+    return out
+
+
 def change_latency(page, key: str, clicks: int) -> list[float]:
     out = []
     for _ in range(clicks):
@@ -107,7 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="paper-1d")
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring time for redraws")
-    parser.add_argument("--clicks", type=int, default=8, help="changes timed (1D and 2D presets; 0: none)")
+    parser.add_argument("--clicks", type=int, default=8, help="changes timed (0: none)")
     args = parser.parse_args()
     key = chart_key(args.preset)
     with streamlit_server() as (url, _), sync_playwright() as p:
@@ -120,8 +164,9 @@ def main() -> None:
         button(page, "play", "Play").click()
         time.sleep(5)  # warm-up: the pace of training settles
         result = {"preset": args.preset, **redraws(page, key, args.seconds)}
-        if args.clicks and key in CHANGES:
-            lat = change_latency(page, key, args.clicks)
+        if args.clicks:
+            timed = change_latency if key in CHANGES else lambda page, _, n: slider_latency(page, n)
+            lat = timed(page, key, args.clicks)
             result |= {"change_s": lat, "change_median_s": round(statistics.median(lat), 3)}
         result["console_errors"] = len(errors)
         browser.close()
