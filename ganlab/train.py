@@ -333,20 +333,19 @@ class Trainer:
 
     def _iterations(self, n: int) -> None:
         """n iterations: replays of the captured graph where possible, else eager steps."""
-        with tf32(self.device):
-            if graph_blocker(self):
-                self._graph = None
-            elif self._graph is None or not self._graph.matches(self):
-                self._graph = None  # stale: let its memory go before a new capture
-                if n > WARMUP:
-                    warm_up(self)
-                    n -= WARMUP
-                    self._graph = capture(self)
-            if self._graph is not None:
-                self._graph.replay(self, n)
-                return
-            for _ in range(n):
-                self.step()
+        if graph_blocker(self):
+            self._graph = None
+        elif self._graph is None or not self._graph.matches(self):
+            self._graph = None  # stale: let its memory go before a new capture
+            if n > WARMUP:
+                warm_up(self)
+                n -= WARMUP
+                self._graph = capture(self)
+        if self._graph is not None:
+            self._graph.replay(self, n)
+            return
+        for _ in range(n):
+            self.step()
 
     # -- guarded running -----------------------------------------------------------------
     def advance(self, n: int = 1, what: str = "iteration") -> bool:
@@ -356,24 +355,19 @@ class Trainer:
         sets ``diverged`` to a message, and returns False: the last good state is kept.
         """
         if what == "iteration":
+            return self.guarded(lambda: self._iterations(n))
+        run = {"d": self.d_step, "g": self.g_step}[what]
 
-            def updates() -> None:
-                self._iterations(n)
-
-        else:
-            run = {"d": self.d_step, "g": self.g_step}[what]
-
-            def updates() -> None:
-                with tf32(self.device):
-                    for _ in range(n):
-                        run()
+        def updates() -> None:
+            for _ in range(n):
+                run()
 
         return self.guarded(updates)
 
     def guarded(self, update: Callable[[], object]) -> bool:
-        """Run ``update`` (any training updates) under the lock; a non-finite result rolls back
-        to the state before it, as in advance(). False if it diverged."""
-        with self.lock, cuda_lock(self.device):
+        """Run ``update`` (any training updates) under the lock, with TF32 products on CUDA; a
+        non-finite result rolls back to the state before it, as in advance(). False if it diverged."""
+        with self.lock, cuda_lock(self.device), tf32(self.device):
             return self._checked(update)
 
     def _checked(self, update: Callable[[], object]) -> bool:
