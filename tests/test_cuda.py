@@ -220,3 +220,25 @@ def test_saved_optimiser_state_is_device_neutral():
         saved = t.state_dict()[name]
         assert all(isinstance(g["lr"], float) and not g.get("capturable") for g in saved["param_groups"])
         assert all(s["step"].device.type == "cpu" for s in saved["state"].values())
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_run_resumes_under_the_running_trainers_optimiser(optimizer):
+    """On the CPU the optimisers are fused (one pass over the weights, torch >= 2.4). A state
+    saved by another implementation (foreach: an older run, or a GPU's Adam) resumes under the
+    trainer's own, and the next update is the one the saving trainer would have made."""
+    cfg = get_preset("ring8").config.replace(device="cpu", optimizer=optimizer, seed=3)
+    t = Trainer(cfg)
+    assert t.advance(5)
+    if tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4):
+        assert all(g["fused"] for opt in (t.opt_d, t.opt_g) for g in opt.param_groups)
+    state = t.state_dict()
+    for name in ("opt_d", "opt_g"):
+        for group in state[name]["param_groups"]:
+            group.update(fused=None, foreach=True)  # as a foreach optimiser saves it
+    other = Trainer(cfg)
+    other.load_state_dict(state)
+    assert [g["fused"] for g in other.opt_d.param_groups] == [g["fused"] for g in t.opt_d.param_groups]
+    assert t.advance(3) and other.advance(3)
+    for a, b in zip(t.G.parameters(), other.G.parameters()):
+        torch.testing.assert_close(a, b)
