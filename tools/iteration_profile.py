@@ -2,7 +2,11 @@
 the time per iteration of eager steps and of the trainer's own path (CUDA graph replays on a
 GPU), with the device idle in between only where the host is the bottleneck.
 
-    python tools/iteration_profile.py --preset paper-1d --device cuda
+    python tools/iteration_profile.py --preset paper-1d --device cuda [--fused-adam]
+
+``--fused-adam`` swaps the trainer's Adam for PyTorch's fused one (one kernel per step
+instead of a dozen foreach ones; the trainer already uses it on the CPU), to measure whether
+the GPU path should too.
 """
 
 from __future__ import annotations
@@ -34,13 +38,28 @@ def per_iteration_s(trainer: Trainer, n: int, eager: bool) -> float:
     return (time.perf_counter() - start) / n
 
 
+def use_fused_adam(trainer: Trainer) -> None:
+    """Replace the trainer's Adam optimisers by fused ones with the same settings (a captured
+    graph holds the optimisers it recorded, so the next advance records a new one)."""
+    for name in ("opt_d", "opt_g"):
+        group = getattr(trainer, name).param_groups[0]
+        opt = torch.optim.Adam(
+            group["params"], lr=group["lr"], betas=group["betas"], fused=True, capturable=group["capturable"]
+        )
+        opt._warned_capturable_if_run_uncaptured = True
+        setattr(trainer, name, opt)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="paper-1d")
     p.add_argument("--device", default="auto")
     p.add_argument("--n", type=int, default=200, help="iterations per timing")
+    p.add_argument("--fused-adam", action="store_true", help="PyTorch's fused Adam in place of the trainer's")
     args = p.parse_args()
     trainer = Trainer(get_preset(args.preset).config.replace(device=args.device))
+    if args.fused_adam:
+        use_fused_adam(trainer)
     assert trainer.advance(10)  # warm: optimiser state, a graph where one applies
     cuda = trainer.device.type == "cuda"
     activities = [ProfilerActivity.CUDA] if cuda else [ProfilerActivity.CPU]
@@ -51,7 +70,8 @@ def main() -> None:
             torch.cuda.synchronize()
     events = [e for e in prof.events() if (e.device_type.name == "CUDA") == cuda]
     kernels = [e for e in events if not cuda or "Memcpy" not in e.name]
-    print(f"{args.preset} on {trainer.device_text}")
+    adam = type(trainer.opt_g).__name__, "fused" if trainer.opt_g.param_groups[0].get("fused") else "foreach"
+    print(f"{args.preset} on {trainer.device_text} ({' '.join(adam)})")
     print(f"  {'kernels' if cuda else 'CPU ops'} per eager iteration: {len(kernels) / 5:.0f}")
     eager = per_iteration_s(trainer, args.n, eager=True)
     fast = per_iteration_s(trainer, args.n, eager=False)
