@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from scipy import stats
 
+from ganlab.data.tensors import on_device
+
 __all__ = ["Distribution1D", "DISTRIBUTIONS_1D", "get_distribution"]
 
 
@@ -54,18 +56,6 @@ class Distribution1D:
         hi = max(c.isf(1e-4) for c in self._components())
         return float(lo), float(hi)
 
-    def _mixture_tensors(self, device: torch.device) -> tuple[torch.Tensor, ...]:
-        """(weights, means, stds) on ``device``, made once: no host-to-device copy per draw,
-        so a draw can be captured in a CUDA graph."""
-        key = str(device)
-        if key not in self._torch:
-            p = self.params
-            self._torch[key] = tuple(
-                torch.tensor(p[name], dtype=torch.float32, device=device)
-                for name in ("weights", "means", "stds")
-            )
-        return self._torch[key]
-
     def sample(self, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
         """n samples, shape (n, 1), float32, drawn on ``device`` with ``generator``."""
         p = self.params
@@ -73,7 +63,7 @@ class Distribution1D:
             eps = torch.randn(n, 1, generator=generator, device=device)
             return p["mean"] + p["std"] * eps
         if self.kind == "mixture":
-            w, means, stds = self._mixture_tensors(device)
+            w, means, stds = on_device(self._torch, device, [p[k] for k in ("weights", "means", "stds")])
             idx = torch.multinomial(w, n, replacement=True, generator=generator)
             eps = torch.randn(n, generator=generator, device=device)
             return (means[idx] + stds[idx] * eps).unsqueeze(1)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganlab.data.tensors import on_device
+
 __all__ = ["Mixture2D", "DISTRIBUTIONS_2D", "from_points", "MAX_POINTS", "CURVE_SPACING"]
 
 MAX_POINTS = 5000  # user data: points kept (drawn or uploaded)
@@ -86,18 +88,9 @@ class Mixture2D:
         centre, half = (lo + hi) / 2, max((hi - lo).max() / 2, 0.25) * 1.25
         return centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half
 
-    def _tensors(self, device: torch.device) -> tuple[torch.Tensor, ...]:
-        key = str(device)
-        if key not in self._torch:
-            self._torch[key] = tuple(
-                torch.tensor(a, dtype=torch.float32, device=device)
-                for a in (self.means, self.stds, self.weights)
-            )
-        return self._torch[key]
-
     def sample(self, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
         """n samples, shape (n, 2), float32, drawn on ``device`` with ``generator``."""
-        means, stds, weights = self._tensors(device)
+        means, stds, weights = on_device(self._torch, device, (self.means, self.stds, self.weights))
         if self._equal_weights:
             idx = torch.randint(len(means), (n,), generator=generator, device=device)
         else:
