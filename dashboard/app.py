@@ -43,36 +43,48 @@ def main() -> None:
     runfile.run_file_ui()
     if trainer.diverged:
         notices.error(trainer.diverged, icon=":material/warning:")
+    # Tabs run only the selected one's content (a switch reruns the page): the hidden figures
+    # cost nothing (Figure 2's search of 50,000 training images took ~40 % of every MNIST
+    # page run, a slider change included), and a hidden live view does not train.
     if cfg.data_dim == 1:
-        training, figure1 = st.tabs(["Live training", "Figure 1"])
-        with training:
-            live.buttons_ui(cfg)
-            narrate.narration_ui(trainer)
-            st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
-            toy1d.live_view(view)
-            live.metrics_view()
-        with figure1:
-            toy1d.figure1_view(cfg)
+        training, figure1 = st.tabs(["Live training", "Figure 1"], key="tab_1d", on_change="rerun")
+        if training.open:
+            with training:
+                live.buttons_ui(cfg)
+                narrate.narration_ui(trainer)
+                st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
+                toy1d.live_view(view)
+                live.metrics_view()
+        if figure1.open:
+            with figure1:
+                toy1d.figure1_view(cfg)
     elif cfg.data_dim == 784:
         training, fig2, fig3 = st.tabs(
-            ["Live training (MNIST)", "Figure 2: nearest neighbours", "Figure 3: z walks"]
+            ["Live training (MNIST)", "Figure 2: nearest neighbours", "Figure 3: z walks"],
+            key="tab_mnist",
+            on_change="rerun",
         )
-        with training:
-            live.buttons_ui(cfg)
-            narrate.narration_ui(trainer)
-            mnist.live_view(view)
-        with fig2:
-            mnist.figure2_view(trainer)
-        with fig3:
-            mnist.figure3_view(trainer)
+        if training.open:
+            with training:
+                live.buttons_ui(cfg)
+                narrate.narration_ui(trainer)
+                mnist.live_view(view)
+        if fig2.open:
+            with fig2:
+                mnist.figure2_view(trainer)
+        if fig3.open:
+            with fig3:
+                mnist.figure3_view(trainer)
     else:
-        training, your_data = st.tabs(["Live training (2D)", "Your data"])
-        with training:
-            live.buttons_ui(cfg)
-            narrate.narration_ui(trainer)
-            toy2d.live_view(view)
-        with your_data:
-            toy2d.your_data_view()
+        training, your_data = st.tabs(["Live training (2D)", "Your data"], key="tab_2d", on_change="rerun")
+        if training.open:
+            with training:
+                live.buttons_ui(cfg)
+                narrate.narration_ui(trainer)
+                toy2d.live_view(view)
+        if your_data.open:
+            with your_data:
+                toy2d.your_data_view()
     urlstate.write_url()  # the page's URL reproduces this setup
 
 

@@ -63,6 +63,21 @@ def reset_pace(state) -> None:
         state.pop(key, None)
 
 
+# What the views keep of one model between reruns: D's last histograms, the evaluations asked for.
+MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result")
+
+
+def new_model(state, trainer: Trainer | None = None, history: list | None = None) -> None:
+    """A model built, rebuilt, reset or loaded: its metric history (empty for a new one), and
+    nothing left on show from the one before; the pace of training is measured again."""
+    if trainer is not None:
+        state["trainer"] = trainer
+    state["history"] = history if history is not None else []
+    for key in MODEL_VIEW_KEYS:
+        state.pop(key, None)
+    reset_pace(state)
+
+
 @dataclass(frozen=True)
 class ViewOptions:
     steps_per_frame: int | None  # training iterations between two redraws; None: auto (a time budget)
@@ -306,8 +321,7 @@ def session_trainer(cfg: ToyConfig) -> Trainer:
     state = st.session_state
     take_seat()  # at most GANLAB_MAX_SESSIONS sessions train at once; a closed one frees its trainer
     if "trainer" not in state:
-        state["trainer"] = Trainer(cfg)
-        state["history"] = []
+        new_model(state, Trainer(cfg))
         state["running"] = False
         if state.pop(FREED_KEY, False):
             st.toast(
@@ -317,14 +331,11 @@ def session_trainer(cfg: ToyConfig) -> Trainer:
     elif state["trainer"].cfg != cfg:
         message = state["trainer"].apply(cfg)
         if message.startswith("rebuilt"):
-            state["history"] = []
-            reset_pace(state)  # a new model: auto iterations per frame start over
+            new_model(state)
         st.toast(message)
     return state["trainer"]
 
 
 def reset_trainer(cfg: ToyConfig) -> None:
-    st.session_state["trainer"] = Trainer(cfg)
-    st.session_state["history"] = []
+    new_model(st.session_state, Trainer(cfg))
     st.session_state["running"] = False
-    reset_pace(st.session_state)

@@ -3,6 +3,7 @@ paper's Figure 2 (samples beside their nearest training image) and Figure 3 (z w
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from dashboard.controls import IMAGE_FRAME_TARGET_S, IMAGE_FRAMES_PER_RUN, ViewOptions
@@ -32,17 +33,23 @@ def live_view(view: ViewOptions) -> None:
 
         def frame() -> None:
             trainer = st.session_state["trainer"]
-            snaps = play_frames(view, frames=IMAGE_FRAMES_PER_RUN, target=IMAGE_FRAME_TARGET_S)
+            snaps = play_frames(
+                view, frames=IMAGE_FRAMES_PER_RUN, target=IMAGE_FRAME_TARGET_S, light_first=True
+            )
             snap, playing = snaps[-1], st.session_state["running"]
             for full in snaps:  # full frames; light ones keep the last histograms
                 if full.d_real is not None:
                     st.session_state["mnist_d_hist"] = (full.d_real, full.d_fake)
             m, target = snap.metrics, _target_steps()
+            means = (  # a new model's first frame has no full metrics yet
+                f" · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) {m['mean_d_fake']:.3f}"
+                if "mean_d_real" in m
+                else ""
+            )
             st.progress(
                 min(snap.g_updates / target, 1.0),
                 text=f"**G updates** {snap.g_updates:,} of a {target:,}-update run · **D updates** "
-                f"{snap.d_updates:,} · mean D(real) {m['mean_d_real']:.3f} · mean D(G(z)) "
-                f"{m['mean_d_fake']:.3f} · {trainer.device_text}{aids_label(trainer)}",
+                f"{snap.d_updates:,}{means} · {trainer.device_text}{aids_label(trainer)}",
             )
             fixed, fresh = st.columns(2)
             for col, images, key, caption in (
@@ -57,11 +64,14 @@ def live_view(view: ViewOptions) -> None:
                 with col:
                     live_chart([grid_spec(s, caption) for s in images], key=key, playing=playing)
             hist, digits = st.columns(2)
+            none = np.zeros(0)  # until a new model's first full frame: empty charts, not the old model's
             with hist:
-                live_chart(d_histogram_spec(*st.session_state["mnist_d_hist"]), key="d_hist")
-            if "digit_share" in m:
+                live_chart(
+                    d_histogram_spec(*st.session_state.get("mnist_d_hist", (none, none))), key="d_hist"
+                )
+            if shipped_judge() is not None:
                 with digits:
-                    live_chart(digit_share_spec(m["digit_share"]), key="digit_share")
+                    live_chart(digit_share_spec(m.get("digit_share", none)), key="digit_share")
 
         live_frame(frame)
         evaluate_ui()

@@ -6,7 +6,7 @@ import functools
 
 import streamlit as st
 
-from dashboard.controls import config_widget_values, reset_pace
+from dashboard.controls import config_widget_values, new_model
 from dashboard.live import HISTORY_MAX
 from dashboard.urlstate import PARSERS
 from ganlab.config import ToyConfig
@@ -62,8 +62,8 @@ def _on_import() -> None:
     state.update(config_widget_values(cfg))
     if cfg.p_data == "custom":
         state["user_points"] = cfg.points
-    state["trainer"], state["history"], state["running"] = run.trainer, run.history[-HISTORY_MAX:], False
-    reset_pace(state)
+    new_model(state, run.trainer, run.history[-HISTORY_MAX:])
+    state["running"] = False
     state["run_imported"] = f"Loaded {upload.name}: G update {run.trainer.g_updates:,}."
 
 

@@ -80,7 +80,7 @@ def train_judge(
     x, y = _as_input(images), torch.from_numpy(labels.astype(np.int64))
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)  # the judge is made on the CPU
         judge = Judge()
     opt = torch.optim.Adam(judge.parameters(), lr=1e-3)
     batches = math.ceil(len(x) / 128)

@@ -299,7 +299,7 @@ def digit_share_spec(share: Sequence[float], height: int = 220) -> Spec:
         "margin": {"l": 45, "r": 10, "t": 30, "b": 30},
         "title": {"text": "digits the judge reads in 512 samples", "font": {"size": 13}, "x": 0},
         "xaxis": {"type": "category"},
-        "yaxis": {"range": [0, max(0.3, float(max(share)) * 1.1)], "tickformat": ".0%"},
+        "yaxis": {"range": [0, max(0.3, float(max(share, default=0.0)) * 1.1)], "tickformat": ".0%"},
         "shapes": [hline(0.1)],
         "uirevision": "digits",
     }

@@ -1,8 +1,10 @@
 """Streamlit's AppTest: the whole script, one run per interaction (no browser)."""
 
+import base64
 import json
 import re
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -121,6 +123,36 @@ def test_a_click_while_the_timer_trains_shows_the_current_state_at_once(app):
     assert TIMER_KEY not in app.session_state
 
 
+def values(array) -> np.ndarray:
+    """A spec's array: a list, or a typed array as Plotly's JSON sends it (dtype, base64 bytes)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array)
+
+
+def test_a_new_mnist_model_while_playing_shows_at_once_without_the_old_ones_charts(app):
+    """A change that rebuilds G and D while the timer trains draws the new model's first frame
+    without waiting for the judge (no D means yet, empty histograms: not the old model's), and
+    forgets what was evaluated on the old model; the next full frame has it all again."""
+    app.selectbox(key="preset").set_value("mnist-mlp").run()
+    app.button(key="iteration").click().run()
+    app.session_state["digits_result"] = (1, {})  # as the "Evaluate now" button leaves it
+    app.button(key="play").click().run()
+    app.session_state[TIMER_KEY] = True  # as the first rerun by the timer sets it
+    app.slider(key="w_latent_dim").set_value(65).run()  # rebuilds G and D
+    assert not app.exception and app.session_state["trainer"].cfg.latent_dim == 65
+    assert "digits_result" not in app.session_state
+    bar = app.get("progress")[0].proto.text
+    assert "G updates** 0 of" in bar and "mean D(real)" not in bar
+    assert not any(values(t["y"]).any() for t in chart_spec(app, "d_hist")["data"])
+    assert not values(chart_spec(app, "digit_share")["data"][0]["y"]).any()
+    app.button(key="play").click().run()  # Pause (AppTest cannot rerun the fragment alone): a full frame
+    bar = app.get("progress")[0].proto.text
+    assert "mean D(real)" in bar
+    assert all(values(t["y"]).any() for t in chart_spec(app, "d_hist")["data"])
+    assert values(chart_spec(app, "digit_share")["data"][0]["y"]).any()
+
+
 def test_each_session_has_its_own_trainer():
     a = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
     b = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
@@ -183,7 +215,7 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     app.selectbox(key="preset").set_value("mnist-mlp").run()
     assert not app.exception
     assert app.session_state["trainer"].cfg.model == "tutorial"
-    assert len(app.get("image")) >= 2  # Figure 2, Figure 3
+    assert not app.get("image")  # Figures 2 and 3 run only in their open tabs
     for key in ("grid_fixed", "grid_fresh"):  # the live grids: PNG pictures drawn in place
         (trace,) = chart_spec(app, key)["data"]
         assert trace["type"] == "image" and trace["source"].startswith("data:image/png;base64,")
@@ -197,7 +229,10 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     app.selectbox(key="preset").set_value("mnist-paper").run()  # latent 100 and batch 100 fit the widgets
     cfg = app.session_state["trainer"].cfg
     assert not app.exception and (cfg.model, cfg.latent_dim, cfg.batch_size) == ("paper", 100, 100)
-    candidates, walks = app.get("image")[-2:]  # Figure 3: the digits to pick from, then the walks
+    app.session_state["tab_mnist"] = "Figure 3: z walks"  # as a click on the tab does
+    app.run()
+    assert not app.exception and not app.get("component_instance")  # no live charts (nor training)
+    candidates, walks = app.get("image")  # Figure 3: the digits to pick from, then the walks
     assert [img.caption for img in candidates.proto.imgs] == [str(i) for i in range(1, 13)]
     assert "candidates 1 → 2, noise seeds 0 → 1" in walks.proto.imgs[0].caption
     before = walks.proto.imgs[0].url
@@ -206,8 +241,12 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     walks = app.get("image")[-1]
     assert not app.exception and "candidates 1 → 7, noise seeds 0 → 6" in walks.proto.imgs[0].caption
     assert walks.proto.imgs[0].url != before  # a new picture
-    text = " ".join(m.value for m in app.markdown)
-    assert "Figure 2" in text and "Figure 3" in text
+    assert "Figure 3" in " ".join(m.value for m in app.markdown)
+    app.session_state["tab_mnist"] = "Figure 2: nearest neighbours"
+    app.run()
+    (picture,) = app.get("image")
+    assert "framed: nearest training image" in picture.proto.imgs[0].caption
+    assert "Figure 2" in " ".join(m.value for m in app.markdown)
 
 
 def test_mnist_evaluations_on_request(app):
