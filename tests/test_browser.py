@@ -212,6 +212,30 @@ def test_step_buttons_and_k_slider(app_page):
     assert page.console_errors == []
 
 
+def test_a_hidden_live_view_does_not_train_and_plays_on_when_shown(app_page):
+    """Tabs run only the open one: while Figure 1 is open the live view neither draws nor
+    trains; back on it, training goes on from where it was (still playing)."""
+    page = app_page
+    button(page, "play", "Play").click()
+    wait_for(lambda: counters(page)[1] >= 20)
+    g0, t0 = counters(page)[1], time.time()
+    time.sleep(2.0)
+    left = counters(page)[1]
+    rate = (left - g0) / (time.time() - t0)  # G updates a second while shown
+    assert rate > 0
+    page.get_by_role("tab", name="Figure 1").click()
+    button(page, "make_figure1").wait_for()
+    time.sleep(5.0)
+    page.get_by_role("tab", name=re.compile("Live training")).click()
+    page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=30_000)
+    back = counters(page)[1]
+    # a run of frames in flight at the click, not the 5 s and more of training it would have had
+    assert back - left < rate * 2.5, (left, back, rate)
+    button(page, "play", "Pause").wait_for()  # still playing
+    wait_for(lambda: counters(page)[1] > back + 10)
+    assert page.console_errors == []
+
+
 def test_figure1_view_makes_and_offers_a_png(app_page):
     page = app_page
     page.get_by_role("tab", name="Figure 1").click()
