@@ -52,7 +52,11 @@ def main() -> None:
             with training:
                 live.buttons_ui(cfg)
                 narrate.narration_ui(trainer)
-                st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star")
+                st.toggle(
+                    "Show D* = p_data / (p_data + p_g) (Proposition 1)",
+                    key="show_d_star",
+                    persist_state="session",
+                )
                 toy1d.live_view(view)
                 live.metrics_view()
         if figure1.open:

@@ -126,7 +126,9 @@ def figure2_view(trainer: Trainer) -> None:
         "training image nearest (in pixels) to the sample beside it. If G only memorised, the two "
         "would match."
     )
-    seed = st.number_input("Noise seed", 0, 2**31 - 1, value=0, step=1, key="fig2_seed")
+    seed = st.number_input(
+        "Noise seed", 0, 2**31 - 1, value=0, step=1, key="fig2_seed", persist_state="session"
+    )
     samples = trainer.sample(24, int(seed)).float().cpu().numpy().reshape(-1, 28, 28)
     with st.spinner("Searching 50,000 training images…"):
         picture = figure2(samples, rows=4, cols=6)
@@ -149,9 +151,15 @@ def figure3_view(trainer: Trainer) -> None:
     )
     cols = st.columns(2)
     base = cols[0].number_input(
-        "Candidates from noise seed", 0, 2**31 - CANDIDATES, value=0, step=CANDIDATES, key="fig3_base"
+        "Candidates from noise seed",
+        0,
+        2**31 - CANDIDATES,
+        value=0,
+        step=CANDIDATES,
+        key="fig3_base",
+        persist_state="session",
     )
-    steps = cols[1].slider("Steps along the line", 3, 16, value=10, key="fig3_steps")
+    steps = cols[1].slider("Steps along the line", 3, 16, value=10, key="fig3_steps", persist_state="session")
     seeds = [int(base) + i for i in range(CANDIDATES)]
     st.image(
         [to_png(montage(digit[None], 1), 2) for digit in seed_digits(trainer, seeds)],
@@ -159,8 +167,8 @@ def figure3_view(trainer: Trainer) -> None:
         width=64,
     )
     numbers = list(range(1, CANDIDATES + 1))
-    start = st.pills("Start z₀ (click a number)", numbers, default=1, key="fig3_a")
-    end = st.pills("End z₁ (click a number)", numbers, default=2, key="fig3_b")
+    start = st.pills("Start z₀ (click a number)", numbers, default=1, key="fig3_a", persist_state="session")
+    end = st.pills("End z₁ (click a number)", numbers, default=2, key="fig3_b", persist_state="session")
     a, b = seeds[(start or 1) - 1], seeds[(end or 2) - 1]
     walks = [(a, b)] + [(a + 2 * i, b + 2 * i) for i in range(1, 4)]  # the chosen walk, then three more
     picture = figure3(trainer, walks, steps)

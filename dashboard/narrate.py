@@ -139,6 +139,7 @@ def _narration_body(trainer: Trainer) -> None:
     on = st.toggle(
         "Narrate Algorithm 1 one sub-step at a time (slow motion)",
         key="narrate_on",
+        persist_state="session",
         help="Each click of Next does one line of the paper's Algorithm 1 on the real model: "
         "draw noise, draw data, update D (k times), draw noise, update G. Key: N.",
     )

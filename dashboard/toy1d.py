@@ -42,7 +42,9 @@ def figure1_view(cfg: ToyConfig) -> None:
         "(a) near convergence; (b) after D's inner loop, D ≈ D* = p_data/(p_data + p_g); "
         "(c) after one update of G against that D; (d) after more training, p_g = p_data and D = 1/2."
     )
-    seed = st.number_input("Seed for this figure", 0, 2**31 - 1, value=0, step=1, key="fig1_seed")
+    seed = st.number_input(
+        "Seed for this figure", 0, 2**31 - 1, value=0, step=1, key="fig1_seed", persist_state="session"
+    )
     if st.button(":material/auto_awesome: Make Figure 1 (about 20 s on a laptop CPU)", key="make_figure1"):
         st.session_state["running"] = False
         bar = st.progress(0.0, text="starting")

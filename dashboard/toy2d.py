@@ -43,9 +43,16 @@ def status_title(trainer, snap) -> str:
 
 def view_options_ui() -> tuple[str, list[str]]:
     cols = st.columns([2, 3])
-    background = cols[0].selectbox("Background", list(BACKGROUNDS), format_func=BACKGROUNDS.get, key="bg2d")
+    background = cols[0].selectbox(
+        "Background", list(BACKGROUNDS), format_func=BACKGROUNDS.get, key="bg2d", persist_state="session"
+    )
     layers = cols[1].pills(
-        "Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key="layers2d"
+        "Layers",
+        LAYERS,
+        selection_mode="multi",
+        format_func=LAYER_LABELS.get,
+        key="layers2d",
+        persist_state="session",
     )
     return background, list(layers or [])
 

@@ -59,10 +59,12 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         self.dist = get_distribution(cfg.p_data, cfg.points)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        if self.device.type == "cuda":  # dropout (mnist-paper's D) draws from CUDA's own generator
+            torch.cuda.manual_seed_all(cfg.seed)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG
             # The models are made on the CPU: seed its generator only. torch.manual_seed would
-            # also seed every CUDA device, for good, and without CUDA record a stack trace for
-            # later (12 ms of a 40 ms rebuild).
+            # also seed every CUDA device, and without CUDA record a stack trace for later
+            # (12 ms of a 40 ms rebuild).
             torch.default_generator.manual_seed(cfg.seed)
             self.G = Generator(cfg).to(self.device)
             self.D = Discriminator(cfg).to(self.device)

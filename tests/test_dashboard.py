@@ -153,6 +153,34 @@ def test_a_new_mnist_model_while_playing_shows_at_once_without_the_old_ones_char
     assert values(chart_spec(app, "digit_share")["data"][0]["y"]).any()
 
 
+def test_settings_in_a_closed_tab_survive_a_visit_to_another(app):
+    """Only the open tab runs, so its widgets are not drawn while another is open: their
+    values must still be there on the way back (the D* switch, the 2D layers, the narration)."""
+    assert app.toggle(key="show_d_star").value is True  # on at the start
+    app.toggle(key="narrate_on").set_value(True).run()
+    app.session_state["tab_1d"] = "Figure 1"
+    app.run()
+    assert not app.exception and not app.get("component_instance")  # the live view is closed
+    app.number_input(key="fig1_seed").set_value(5).run()
+    app.session_state["tab_1d"] = "Live training"
+    app.run()
+    assert app.toggle(key="show_d_star").value is True and app.toggle(key="narrate_on").value is True
+    app.session_state["tab_1d"] = "Figure 1"
+    app.run()
+    assert app.number_input(key="fig1_seed").value == 5
+    app.session_state["tab_1d"] = "Live training"
+    app.selectbox(key="preset").set_value("ring8").run()
+    layers = ["real", "manifold"]
+    app.get("button_group")[0].set_value(layers).run()  # the Layers pills
+    app.selectbox(key="bg2d").set_value("p_g").run()
+    app.session_state["tab_2d"] = "Your data"
+    app.run()
+    app.session_state["tab_2d"] = "Live training (2D)"
+    app.run()
+    assert not app.exception
+    assert app.session_state["layers2d"] == layers and app.session_state["bg2d"] == "p_g"
+
+
 def test_each_session_has_its_own_trainer():
     a = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()
     b = AppTest.from_file("../dashboard/app.py", default_timeout=60).run()

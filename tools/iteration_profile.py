@@ -42,6 +42,9 @@ def use_fused_adam(trainer: Trainer) -> None:
     """Replace the trainer's Adam optimisers by fused ones with the same settings (a captured
     graph holds the optimisers it recorded, so the next advance records a new one)."""
     for name in ("opt_d", "opt_g"):
+        kind = type(getattr(trainer, name)).__name__
+        if kind != "Adam":
+            raise SystemExit(f"--fused-adam: this preset's optimiser is {kind}")
         group = getattr(trainer, name).param_groups[0]
         opt = torch.optim.Adam(
             group["params"], lr=group["lr"], betas=group["betas"], fused=True, capturable=group["capturable"]
