@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script by `streamlit run`: make the repo importable
@@ -13,6 +14,24 @@ import torch
 
 from dashboard import controls, live, mnist, narrate, presenter, runfile, toy1d, toy2d, urlstate
 from dashboard.live_chart import PAGE_CSS
+
+
+def tabs(key: str, *contents: tuple[str, Callable[[], None]]) -> None:
+    """Tabs that run only the open one's content (a switch reruns the page): the hidden
+    figures cost nothing (Figures 2 and 3 took 49 % of every MNIST page run, a slider change
+    included), and a hidden live view neither draws nor trains. Widgets inside keep their
+    values while hidden (``persist_state="session"``)."""
+    containers = st.tabs([label for label, _ in contents], key=key, on_change="rerun")
+    for container, (_, draw) in zip(containers, contents):
+        if container.open:
+            with container:
+                draw()
+
+
+def toy1d_live(view: controls.ViewOptions) -> None:
+    st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star", persist_state="session")
+    toy1d.live_view(view)
+    live.metrics_view()
 
 
 def main() -> None:
@@ -43,52 +62,34 @@ def main() -> None:
     runfile.run_file_ui()
     if trainer.diverged:
         notices.error(trainer.diverged, icon=":material/warning:")
-    # Tabs run only the selected one's content (a switch reruns the page): the hidden figures
-    # cost nothing (Figure 2's search of 50,000 training images took ~40 % of every MNIST
-    # page run, a slider change included), and a hidden live view does not train.
+
+    def live_tab(draw: Callable[[], None]) -> Callable[[], None]:
+        def tab() -> None:
+            live.buttons_ui(cfg)
+            narrate.narration_ui(trainer)
+            draw()
+
+        return tab
+
     if cfg.data_dim == 1:
-        training, figure1 = st.tabs(["Live training", "Figure 1"], key="tab_1d", on_change="rerun")
-        if training.open:
-            with training:
-                live.buttons_ui(cfg)
-                narrate.narration_ui(trainer)
-                st.toggle(
-                    "Show D* = p_data / (p_data + p_g) (Proposition 1)",
-                    key="show_d_star",
-                    persist_state="session",
-                )
-                toy1d.live_view(view)
-                live.metrics_view()
-        if figure1.open:
-            with figure1:
-                toy1d.figure1_view(cfg)
-    elif cfg.data_dim == 784:
-        training, fig2, fig3 = st.tabs(
-            ["Live training (MNIST)", "Figure 2: nearest neighbours", "Figure 3: z walks"],
-            key="tab_mnist",
-            on_change="rerun",
+        tabs(
+            "tab_1d",
+            ("Live training", live_tab(lambda: toy1d_live(view))),
+            ("Figure 1", lambda: toy1d.figure1_view(cfg)),
         )
-        if training.open:
-            with training:
-                live.buttons_ui(cfg)
-                narrate.narration_ui(trainer)
-                mnist.live_view(view)
-        if fig2.open:
-            with fig2:
-                mnist.figure2_view(trainer)
-        if fig3.open:
-            with fig3:
-                mnist.figure3_view(trainer)
+    elif cfg.data_dim == 784:
+        tabs(
+            "tab_mnist",
+            ("Live training (MNIST)", live_tab(lambda: mnist.live_view(view))),
+            ("Figure 2: nearest neighbours", lambda: mnist.figure2_view(trainer)),
+            ("Figure 3: z walks", lambda: mnist.figure3_view(trainer)),
+        )
     else:
-        training, your_data = st.tabs(["Live training (2D)", "Your data"], key="tab_2d", on_change="rerun")
-        if training.open:
-            with training:
-                live.buttons_ui(cfg)
-                narrate.narration_ui(trainer)
-                toy2d.live_view(view)
-        if your_data.open:
-            with your_data:
-                toy2d.your_data_view()
+        tabs(
+            "tab_2d",
+            ("Live training (2D)", live_tab(lambda: toy2d.live_view(view))),
+            ("Your data", toy2d.your_data_view),
+        )
     urlstate.write_url()  # the page's URL reproduces this setup
 
 
