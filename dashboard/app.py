@@ -28,12 +28,6 @@ def tabs(key: str, *contents: tuple[str, Callable[[], None]]) -> None:
                 draw()
 
 
-def toy1d_live(view: controls.ViewOptions) -> None:
-    st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star", persist_state="session")
-    toy1d.live_view(view)
-    live.metrics_view()
-
-
 def main() -> None:
     st.set_page_config(
         page_title="ganlab: watch a GAN learn", layout="wide"
@@ -63,31 +57,31 @@ def main() -> None:
     if trainer.diverged:
         notices.error(trainer.diverged, icon=":material/warning:")
 
-    def live_tab(draw: Callable[[], None]) -> Callable[[], None]:
+    def live_tab(live_view: Callable[[controls.ViewOptions], None]) -> Callable[[], None]:
         def tab() -> None:
             live.buttons_ui(cfg)
             narrate.narration_ui(trainer)
-            draw()
+            live_view(view)
 
         return tab
 
     if cfg.data_dim == 1:
         tabs(
             "tab_1d",
-            ("Live training", live_tab(lambda: toy1d_live(view))),
+            ("Live training", live_tab(toy1d.live_view)),
             ("Figure 1", lambda: toy1d.figure1_view(cfg)),
         )
     elif cfg.data_dim == 784:
         tabs(
             "tab_mnist",
-            ("Live training (MNIST)", live_tab(lambda: mnist.live_view(view))),
+            ("Live training (MNIST)", live_tab(mnist.live_view)),
             ("Figure 2: nearest neighbours", lambda: mnist.figure2_view(trainer)),
             ("Figure 3: z walks", lambda: mnist.figure3_view(trainer)),
         )
     else:
         tabs(
             "tab_2d",
-            ("Live training (2D)", live_tab(lambda: toy2d.live_view(view))),
+            ("Live training (2D)", live_tab(toy2d.live_view)),
             ("Your data", toy2d.your_data_view),
         )
     urlstate.write_url()  # the page's URL reproduces this setup

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import narrate
 from dashboard.controls import ViewOptions
-from dashboard.live import aids_label, live_frame, play_frames
+from dashboard.live import aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from ganlab.config import ToyConfig
 from ganlab.figure1 import figure1_json, render_figure1, run_figure1
@@ -16,7 +16,9 @@ from ganlab.plots import figure1_spec
 
 
 def live_view(view: ViewOptions) -> None:
-    """The Figure-1-style chart, redrawn by a fragment on a timer while playing."""
+    """The D* switch, the Figure-1-style chart (redrawn by a fragment on a timer while
+    playing) and the metric curves."""
+    st.toggle("Show D* = p_data / (p_data + p_g) (Proposition 1)", key="show_d_star", persist_state="session")
 
     def frame() -> None:
         show_d_star, trainer = st.session_state["show_d_star"], st.session_state["trainer"]
@@ -33,6 +35,7 @@ def live_view(view: ViewOptions) -> None:
         live_chart(specs, key="figure1_chart", playing=st.session_state["running"])
 
     live_frame(frame)
+    metrics_view()
 
 
 def figure1_view(cfg: ToyConfig) -> None:
