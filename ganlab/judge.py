@@ -29,6 +29,10 @@ __all__ = [
 
 JUDGE_PATH = Path(__file__).resolve().parents[1] / "assets" / "mnist_judge.pt"
 N_FEATURES = 64
+# Images per pass when judging many. Smaller passes keep the convolutions' activations in the
+# CPU's caches: 512 images took 51 ms in one pass and 27 ms in passes of 128 or 256 (one
+# thread); 10,000 took 835 ms in passes of 2,000 and 284 ms in passes of 128 (two threads).
+BATCH = 128
 
 
 class Judge(nn.Module):
@@ -60,6 +64,11 @@ class Judge(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
 
+    @torch.no_grad()
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, 784) in [0, 1] -> (n, 10) class probabilities, in passes of BATCH images."""
+        return torch.softmax(_batched(self, x), 1)
+
 
 def _as_input(images: np.ndarray) -> torch.Tensor:
     """uint8 (n, 28, 28) or floats in [0, 1] -> (n, 784) float32 in [0, 1]."""
@@ -68,7 +77,7 @@ def _as_input(images: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch: int = 2000) -> torch.Tensor:
+def _batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch: int = BATCH) -> torch.Tensor:
     return torch.cat([fn(x[i : i + batch]) for i in range(0, len(x), batch)])
 
 

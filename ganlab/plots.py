@@ -335,7 +335,7 @@ def picture_spec(png: bytes, size: tuple[int, int], scale: float = 1.25, caption
 def grid_spec(images: np.ndarray, caption: str = "") -> Spec:
     """Images (n, 28, 28) in [0, 1] as a GRID_SIDE-wide montage: a live digit grid."""
     picture = montage(images, GRID_SIDE)
-    return picture_spec(to_png(picture), picture.shape, caption=caption)
+    return picture_spec(to_png(picture, level=1), picture.shape, caption=caption)
 
 
 def d_histogram_chart(d_real: np.ndarray, d_fake: np.ndarray, height: int = 260, bins: int = 25) -> go.Figure:

@@ -77,7 +77,7 @@ def take_snapshot_mnist(trainer: Trainer, metrics: bool = True) -> SnapshotMnist
     values.update(mean_d_real=float(d_real.mean()), mean_d_fake=float(d_fake.mean()))
     judge = shipped_judge()
     if judge is not None:  # what the judge reads in the 512 fixed-z samples (cheap: one small CNN pass)
-        stats = digit_stats(torch.softmax(judge(fake.float().cpu()), 1))
+        stats = digit_stats(judge.probabilities(fake.float().cpu()))
         values["digit_share"] = stats["class_share"]
         values["digit_kl"] = stats["kl_to_uniform"]
         values["digit_confidence"] = stats["mean_confidence"]
