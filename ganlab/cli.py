@@ -419,28 +419,42 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_dashboard(args: argparse.Namespace) -> int:
+# Streamlit settings the dashboard needs, however it is started (`ganlab dashboard`, the
+# browser tests, tools/liveperf.py); .streamlit/config.toml repeats them for `streamlit run`.
+STREAMLIT_SETTINGS = {
+    # A gc.collect(2) after every script run, fragment ticks included: ~200 ms with torch loaded.
+    "runner.postScriptGC": "false",
+    # No ForwardMsg cache. Under frequent fragment reruns the browser sometimes evicted a
+    # message that the server then sent by reference ("Cached ForwardMsg MISS"): the page lost
+    # its connection for good (3 of 4 MNIST runs of tools/liveperf.py, 10 slider changes each).
+    "global.minCachedMessageSize": "1e15",
+    "browser.gatherUsageStats": "false",
+}
+
+
+def dashboard_app() -> Path:
+    """dashboard/app.py beside the ganlab package (a clone), or of the installed dashboard package."""
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     if not app.is_file():
         import dashboard
 
         app = Path(dashboard.__file__).resolve().parent / "app.py"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(args.port),
-        "--runner.postScriptGC",
-        "false",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    if args.headless:
-        command += ["--server.headless", "true"]
-    return subprocess.call(command)
+    return app
+
+
+def streamlit_command(app: Path | None = None, **settings: str) -> list[str]:
+    """`python -m streamlit run APP` (default: dashboard_app()) with STREAMLIT_SETTINGS and
+    ``settings`` (``server_port="8501"`` for --server.port 8501)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(app or dashboard_app())]
+    chosen = {name.replace("_", "."): value for name, value in settings.items()}
+    for name, value in {**STREAMLIT_SETTINGS, **chosen}.items():
+        command += [f"--{name}", value]
+    return command
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    extra = {"server_port": str(args.port)} | ({"server_headless": "true"} if args.headless else {})
+    return subprocess.call(streamlit_command(**extra))
 
 
 # -- parser --------------------------------------------------------------------------------

@@ -273,3 +273,25 @@ def test_help_and_typos_answer_without_loading_torch(args, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_dashboard_starts_with_the_settings_it_needs_however_it_is_started():
+    """`ganlab dashboard` and `streamlit run` (through .streamlit/config.toml) both turn off
+    the collection after every script run and Streamlit's message cache (STREAMLIT_SETTINGS)."""
+    from pathlib import Path
+
+    import tomllib
+
+    from ganlab.cli import STREAMLIT_SETTINGS, streamlit_command
+
+    command = streamlit_command(server_port="8599")
+    assert command[3] == "run" and Path(command[4]).name == "app.py" and Path(command[4]).is_file()
+    flags = dict(zip(command[5::2], command[6::2]))
+    assert flags["--server.port"] == "8599"
+    toml = (Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text()
+    config = tomllib.loads(toml)
+    for name, value in STREAMLIT_SETTINGS.items():
+        section, option = name.split(".")
+        assert flags[f"--{name}"] == value
+        assert json.dumps(config[section][option]) == json.dumps(json.loads(value))
+    assert float(flags["--global.minCachedMessageSize"]) > 1e12  # nothing is ever cached

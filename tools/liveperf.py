@@ -169,6 +169,8 @@ def main() -> None:
             lat = timed(page, key, args.clicks)
             result |= {"change_s": lat, "change_median_s": round(statistics.median(lat), 3)}
         result["console_errors"] = len(errors)
+        for text in sorted(set(errors))[:5]:  # the distinct ones, for whoever reads the run
+            print(f"console error: {text[:300]}", file=sys.stderr)
         browser.close()
     print(json.dumps(result))
 
