@@ -14,7 +14,7 @@ from ganlab.models import Discriminator, Generator
 from ganlab.presets import BENCH_PRESETS, get_preset
 from ganlab.train import Trainer, device_label, resolve_device
 
-__all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "BENCH_PRESETS"]
+__all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "device_sync", "BENCH_PRESETS"]
 
 
 ROUNDS = 6  # each loop is timed in this many slices, the loops taking turns
@@ -139,6 +139,11 @@ def frame_ms(trainer: Trainer, repeats: int = 15) -> float:
     return 1000 * statistics.median(times[1:])
 
 
+def device_sync(dev: torch.device) -> Callable[[], None]:
+    """A function that waits until the device has done the work queued on it (CPU: nothing)."""
+    return (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
+
+
 def _peak_memory_mib(dev: torch.device) -> float:
     """Peak device memory since the last reset (CUDA), or the process's peak RSS (CPU)."""
     if dev.type == "cuda":
@@ -157,7 +162,7 @@ def run_bench(
     """Steps per second of the trainer and of the textbook loop for each preset, same run;
     one dashboard frame's build time; peak memory."""
     dev = resolve_device(device)
-    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
+    sync = device_sync(dev)
     results = []
     for i, name in enumerate(presets):
         cfg = get_preset(name).config.replace(device=device)

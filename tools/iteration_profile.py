@@ -20,13 +20,14 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ganlab.bench import device_sync  # noqa: E402
 from ganlab.presets import get_preset  # noqa: E402
 from ganlab.train import Trainer  # noqa: E402
 
 
 def per_iteration_s(trainer: Trainer, n: int, eager: bool) -> float:
     """Seconds per iteration over n iterations (after the device has finished them)."""
-    sync = torch.cuda.synchronize if trainer.device.type == "cuda" else (lambda: None)
+    sync = device_sync(trainer.device)
     sync()
     start = time.perf_counter()
     if eager:
@@ -69,8 +70,7 @@ def main() -> None:
     with profile(activities=activities) as prof:
         for _ in range(5):
             trainer.step()
-        if cuda:
-            torch.cuda.synchronize()
+        device_sync(trainer.device)()
     events = [e for e in prof.events() if (e.device_type.name == "CUDA") == cuda]
     kernels = [e for e in events if not cuda or "Memcpy" not in e.name]
     adam = type(trainer.opt_g).__name__, "fused" if trainer.opt_g.param_groups[0].get("fused") else "foreach"
