@@ -7,7 +7,7 @@ from torch import nn
 
 from ganlab.config import ToyConfig
 
-__all__ = ["Generator", "Discriminator", "Maxout", "mlp", "init_output_bias"]
+__all__ = ["Generator", "Discriminator", "Maxout", "Dropout", "mlp", "init_output_bias"]
 
 
 def mlp(n_in: int, n_out: int, hidden: int, depth: int, activation: type[nn.Module]) -> nn.Sequential:
@@ -39,6 +39,21 @@ class Maxout(nn.Module):
         if self.max_norm is not None:
             w = self.linear.weight  # (n_out * pieces, n_in)
             w.mul_((self.max_norm / w.norm(dim=1, keepdim=True).clamp_min(1e-12)).clamp(max=1.0))
+
+
+class Dropout(nn.Dropout):
+    """nn.Dropout whose masks come from ``generator`` (the trainer sets its own), so that a
+    seed fixes the whole run whatever else draws random numbers in the process (other
+    dashboard sessions), and a resumed run goes on exactly as an unbroken one; the global
+    generator while none is set."""
+
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = 1 - self.p
+        return x * torch.empty_like(x).bernoulli_(keep, generator=self.generator).div_(keep)
 
 
 G_ACTIVATIONS = {"silu": nn.SiLU, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
@@ -109,11 +124,11 @@ def paper_discriminator(n_in: int) -> nn.Module:
     weight vector is kept within length 1.9365 (the trainer calls ``constrain`` after each step)."""
     return _uniform_init(
         nn.Sequential(
-            nn.Dropout(0.2),
+            Dropout(0.2),
             Maxout(n_in, 240, 5, max_norm=PAPER_MAX_NORM),
-            nn.Dropout(0.5),
+            Dropout(0.5),
             Maxout(240, 240, 5, max_norm=PAPER_MAX_NORM),
-            nn.Dropout(0.5),
+            Dropout(0.5),
             nn.Linear(240, 1),
         ),
         0.005,

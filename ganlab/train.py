@@ -15,7 +15,7 @@ from ganlab.config import ToyConfig
 from ganlab.cudagraph import WARMUP, IterationGraph, capture, cuda_lock, graph_blocker, tf32, warm_up
 from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
-from ganlab.models import Discriminator, Generator, init_output_bias
+from ganlab.models import Discriminator, Dropout, Generator, init_output_bias
 
 __all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
 
@@ -59,8 +59,6 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         self.dist = get_distribution(cfg.p_data, cfg.points)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
-        if self.device.type == "cuda":  # dropout (mnist-paper's D) draws from CUDA's own generator
-            torch.cuda.manual_seed_all(cfg.seed)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG
             # The models are made on the CPU: seed its generator only. torch.manual_seed would
             # also seed every CUDA device, and without CUDA record a stack trace for later
@@ -68,6 +66,9 @@ class Trainer:
             torch.default_generator.manual_seed(cfg.seed)
             self.G = Generator(cfg).to(self.device)
             self.D = Discriminator(cfg).to(self.device)
+        for module in self.D.modules():  # mnist-paper's dropout: masks from this run's generator
+            if isinstance(module, Dropout):
+                module.generator = self.rng
         if cfg.model == "paper":  # as the released model: G starts from the mean training image
             init_output_bias(self.G, self.dist.images(self.device).float().mean(0) / 255)
         self.opt_d, self.opt_g = self._optimizers()
