@@ -38,8 +38,8 @@ GRAPHS_ENV = "GANLAB_CUDA_GRAPHS"  # "0" turns the graphs off (eager steps on CU
 WARMUP = 3  # eager iterations on a side stream before a capture (real, counted iterations)
 
 # One trainer at a time works on the GPU (dashboard sessions share a process): while one
-# records a graph, CUDA's default generator and the caching allocator are in capture mode,
-# and another thread's dropout or allocation would break the recording or itself.
+# records a graph, the caching allocator is in capture mode, and another thread's allocation
+# would break the recording or itself.
 _CUDA_LOCK = threading.RLock()
 _failed_here: str | None = None  # a capture failed in this process: no more tries in it
 
@@ -99,9 +99,8 @@ def warm_up(trainer: Trainer) -> None:
 class IterationGraph:
     """One captured iteration of ``trainer``; ``replay`` runs it again on fresh minibatches.
 
-    Minibatches, noise and dropout masks are drawn inside the graph (from the trainer's
-    generator, registered with the graph, and CUDA's default one), so no data crosses from the
-    host. Numbers that change from one iteration to the next (Adam's learning rates under
+    Minibatches, noise and dropout masks are drawn inside the graph from the trainer's
+    generator, registered with the graph, so no data crosses from the host. Numbers that change from one iteration to the next (Adam's learning rates under
     decay, the EMA weight) live in device tensors that are filled before each replay. The graph
     keeps the networks, optimisers and data it was recorded with alive, and is used only while
     the trainer still has those very objects.
