@@ -52,13 +52,15 @@ class Narration:
         return [(line, j) for j in range(k) for line in ("z_d", "x", "d")] + [("z_g", k), ("g", k)]
 
 
+# The readouts run G and D in eval mode: a look must not change the run (BatchNorm's running
+# statistics, dropout masks drawn from the run's generator) nor be noisy (dropout).
 def _mean_d(trainer: Trainer, x: torch.Tensor) -> float:
-    with torch.no_grad():
+    with torch.no_grad(), trainer.evaluating():
         return float(trainer.mean_d(x))
 
 
 def _fakes(trainer: Trainer, z: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
+    with torch.no_grad(), trainer.evaluating():
         return trainer.G(z)
 
 

@@ -100,10 +100,11 @@ class IterationGraph:
     """One captured iteration of ``trainer``; ``replay`` runs it again on fresh minibatches.
 
     Minibatches, noise and dropout masks are drawn inside the graph from the trainer's
-    generator, registered with the graph, so no data crosses from the host. Numbers that change from one iteration to the next (Adam's learning rates under
-    decay, the EMA weight) live in device tensors that are filled before each replay. The graph
-    keeps the networks, optimisers and data it was recorded with alive, and is used only while
-    the trainer still has those very objects.
+    generator, registered with the graph, so no data crosses from the host. Numbers that
+    change from one iteration to the next (Adam's learning rates under decay, the EMA weight)
+    live in device tensors that are filled before each replay. The graph keeps the networks,
+    optimisers and data it was recorded with alive, and is used only while the trainer still
+    has those very objects.
     """
 
     def __init__(self, trainer: Trainer) -> None:

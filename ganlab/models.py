@@ -49,9 +49,11 @@ class Dropout(nn.Dropout):
 
     generator: torch.Generator | None = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # never in place (``inplace`` is ignored)
         if not self.training or self.p == 0:
             return x
+        if self.p == 1:
+            return torch.zeros_like(x)
         keep = 1 - self.p
         return x * torch.empty_like(x).bernoulli_(keep, generator=self.generator).div_(keep)
 

@@ -247,7 +247,9 @@ class Trainer:
 
     @torch.no_grad()
     def _ema_update(self) -> None:
-        """G_ema <- beta * G_ema + (1 - beta) * G."""
+        """G_ema <- beta * G_ema + (1 - beta) * G for the weights; G's buffers (BatchNorm's
+        running statistics: the average must draw with the statistics of G's current layers,
+        not those of its start) are copied."""
         ema, live = list(self.G_ema.parameters()), list(self.G.parameters())
         if self.capturing:  # 1 - beta from a device tensor, filled before each replay of the graph
             step = torch._foreach_sub(live, ema)
@@ -255,6 +257,9 @@ class Trainer:
             torch._foreach_add_(ema, step)
         else:
             torch._foreach_lerp_(ema, live, 1 - self.ema_beta())
+        buffers = list(self.G_ema.buffers())
+        if buffers:
+            torch._foreach_copy_(buffers, list(self.G.buffers()))
         self.ema_updates += 1
 
     @torch.no_grad()

@@ -458,13 +458,14 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     # Changes that rebuild G and D while playing (the latent-dimension slider, 64 <-> 65): each
     # shows the run starting again, and the page stays connected. With Streamlit's message
     # cache on, 3 of 4 such series lost the connection ("Cached ForwardMsg MISS").
-    def g_count() -> int:
-        return int(re.search(r"G updates ([\d,]+) of", progress.inner_text()).group(1).replace(",", ""))
+    def g_count() -> int:  # -1 while the bar is being redrawn
+        found = re.search(r"G updates ([\d,]+) of", progress.inner_text())
+        return int(found.group(1).replace(",", "")) if found else -1
 
     slider = page.locator(".st-key-w_latent_dim input[type=range]")
     for i in range(10):
         time.sleep(2)  # the new run plays on for a while (full frames, the curves' timer)
-        before = g_count()
+        before = wait_for(lambda: max(g_count(), 0), timeout=30)
         slider.focus()
         slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         wait_for(lambda: g_count() < before, timeout=10)  # noqa: B023 (called at once)

@@ -103,7 +103,7 @@ def test_dropout_masks_come_from_the_runs_own_generator():
     """mnist-paper's D drops units with masks drawn from the trainer's generator: the same seed
     gives the same run whatever else draws random numbers meanwhile, and a run saved and
     resumed goes on exactly as an unbroken one."""
-    cfg = ToyConfig(p_data="mnist", model="paper", latent_dim=16, batch_size=16)
+    cfg = ToyConfig(p_data="mnist", model="paper", latent_dim=16, batch_size=16, device="cpu")
 
     def weights(t: Trainer) -> torch.Tensor:
         return torch.cat([p.detach().flatten() for p in (*t.G.parameters(), *t.D.parameters())])
@@ -118,8 +118,20 @@ def test_dropout_masks_come_from_the_runs_own_generator():
     torch.rand(678)
     assert b.advance(2) and resumed.advance(2)
     assert torch.equal(weights(a), weights(b)) and torch.equal(weights(a), weights(resumed))
-    other = Trainer(cfg.replace(seed=1))
-    assert other.advance(4) and not torch.equal(weights(a), weights(other))
+    x, state = torch.rand(8, 784), a.rng.get_state()  # D's output in training mode: the masks
+    first = a.D(x)
+    a.rng.set_state(state)
+    assert torch.equal(a.D(x), first) and not torch.equal(a.D(x), first)
+
+
+def test_the_weight_average_of_a_batchnorm_generator_draws_with_gs_statistics():
+    """With EMA on, the averaged G takes G's BatchNorm running statistics (not its start's)."""
+    trainer = Trainer(ToyConfig(p_data="mnist", model="tutorial", latent_dim=16, batch_size=16, ema=0.999))
+    assert trainer.advance(3)
+    norms = [m for m in trainer.G_ema.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert norms and all(float(m.running_var.sub(1).abs().max()) > 1e-3 for m in norms)  # moved off 1
+    for ema, live in zip(trainer.G_ema.buffers(), trainer.G.buffers(), strict=True):
+        assert torch.equal(ema.cpu(), live.cpu())
 
 
 def test_the_papers_model_has_the_papers_shapes():
