@@ -67,10 +67,11 @@ def main() -> None:
     assert trainer.advance(10)  # warm: optimiser state, a graph where one applies
     cuda = trainer.device.type == "cuda"
     activities = [ProfilerActivity.CUDA] if cuda else [ProfilerActivity.CPU]
+    sync = device_sync(trainer.device)
     with profile(activities=activities) as prof:
         for _ in range(5):
             trainer.step()
-        device_sync(trainer.device)()
+        sync()  # the kernels of all five have run
     events = [e for e in prof.events() if (e.device_type.name == "CUDA") == cuda]
     kernels = [e for e in events if not cuda or "Memcpy" not in e.name]
     adam = type(trainer.opt_g).__name__, "fused" if trainer.opt_g.param_groups[0].get("fused") else "foreach"
