@@ -53,8 +53,11 @@ MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least
 # ... and, when drawing alone takes longer than the target (a busy server: ten sessions share
 # its cores), at least this fraction of the drawing time, so a crowded room still trains.
 MIN_TRAIN_SHARE = 0.5
-IMAGE_FRAME_TARGET_S = 0.1  # MNIST: longer frames, mostly training (digits form faster; images are costly)
-IMAGE_FRAMES_PER_RUN = 3  # MNIST: grid frames per fragment rerun (the rerun's overhead is paid once)
+# MNIST: frames of 50 ms, one iteration or more each. At 100 ms (3 a rerun) the view redrew
+# 9.5 times a second and trained 16 G updates; at 50 ms (6 a rerun) 12-14 and 12.5-14
+# (tools/liveperf.py, mnist-mlp, this 2-core machine): smoother, and each frame still trains.
+IMAGE_FRAME_TARGET_S = 0.05
+IMAGE_FRAMES_PER_RUN = 6  # MNIST: grid frames per fragment rerun (the rerun's overhead is paid once)
 
 
 def reset_pace(state) -> None:
