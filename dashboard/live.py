@@ -152,14 +152,14 @@ def whole_page_rerun_pending() -> bool:
 
 
 def _snapshot(
-    trainer: Trainer, running: bool, densities: bool, defer: bool = False, light_first: bool = False
+    trainer: Trainer, running: bool, densities: bool, defer: bool = False
 ) -> Snapshot | Snapshot2D | SnapshotMnist:
-    """Snapshot the trainer; the costly sample metrics at most once a second while playing
-    (``defer``: not in this one, if any were computed before, or even if none were where the
-    view can show a ``light_first`` frame without them)."""
+    """Snapshot the trainer; the costly sample metrics at most once a second while playing,
+    and not in this one with ``defer`` (every view draws a frame without them: a change shows
+    at once, even one that made a new model)."""
     history, now = st.session_state["history"], time.monotonic()
     due = not running or not history or now - st.session_state.get("metrics_at", 0.0) >= METRICS_EVERY_S
-    due = due and not (defer and (history or light_first))
+    due = due and not defer
     snap = take_snapshot(trainer, metrics=due, densities=densities)
     if not due:  # between full metrics the title shows the last ones beside the fresh losses
         snap.metrics = {**(history[-1] if history else {}), **snap.metrics}
@@ -177,14 +177,13 @@ def play_frames(
     densities: bool = True,
     frames: int = FRAMES_PER_RUN,
     target: float = FRAME_TARGET_S,
-    light_first: bool = False,
 ) -> list[Snapshot | Snapshot2D | SnapshotMnist]:
     """Inside a fragment, one rerun's frames: while playing, ``frames`` times some training
     and a snapshot (the browser plays them in turn), each frame taking about ``target`` seconds
     with auto iterations; paused, one snapshot of the current state.
-    ``densities=False``: 2D frames that show neither p_g nor D*. ``light_first``: the view
-    draws a frame without the sample metrics, so a change that made a new model while playing
-    shows it without waiting for them (MNIST: the judge's pass, ~40 ms)."""
+    ``densities=False``: 2D frames that show neither p_g nor D*. A change while the timer
+    plays shows the current state at once, without the sample metrics, in every view (even a
+    new model's first frame: its metrics follow with the next frame)."""
     trainer, running = st.session_state["trainer"], st.session_state["running"]
     if not running:
         st.session_state.pop("frame_started", None)  # the next playing rerun starts a new series
@@ -195,7 +194,7 @@ def play_frames(
         if st.session_state.get(TIMER_KEY):
             # The timer trains on: show the change now, on the current state (training and
             # the sample metrics took ~190 ms of a ~380 ms 2D page run, the browser busy).
-            return [_snapshot(trainer, True, densities, defer=True, light_first=light_first)]
+            return [_snapshot(trainer, True, densities, defer=True)]
         frames = 1  # no timer yet (Play was just pressed): train one frame
     budget = _auto_budget(frames, target)
     st.session_state["frame_train_s"] = 0.0

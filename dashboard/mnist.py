@@ -33,9 +33,7 @@ def live_view(view: ViewOptions) -> None:
 
         def frame() -> None:
             trainer = st.session_state["trainer"]
-            snaps = play_frames(
-                view, frames=IMAGE_FRAMES_PER_RUN, target=IMAGE_FRAME_TARGET_S, light_first=True
-            )
+            snaps = play_frames(view, frames=IMAGE_FRAMES_PER_RUN, target=IMAGE_FRAME_TARGET_S)
             snap, playing = snaps[-1], st.session_state["running"]
             for full in snaps:  # full frames; light ones keep the last histograms
                 if full.d_real is not None:

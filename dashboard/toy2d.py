@@ -33,11 +33,15 @@ def status_title(trainer, snap) -> str:
         if "modes_covered" in m
         else ""
     )
-    return (
-        f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · {modes}"
-        f"{trainer.device_text}{aids_label(trainer)}{grad}<br>"
+    theory = (  # a new model's first frame while playing has no sample metrics yet
         f"JSD {m['jsd']:.3f} nats · V(D,G) {m['v']:.3f} · "
         f"−log 4 + 2·JSD {m['c_g']:.3f} · mean |D − D*| {m['mean_abs_d_minus_d_star']:.3f}"
+        if "jsd" in m
+        else "JSD, V(D,G) and the modes follow with the next frame"
+    )
+    return (
+        f"<b>D updates</b> {snap.d_updates} · <b>G updates</b> {snap.g_updates} · {modes}"
+        f"{trainer.device_text}{aids_label(trainer)}{grad}<br>{theory}"
     )
 
 
