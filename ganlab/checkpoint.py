@@ -83,7 +83,10 @@ def trainer_from_state(state: dict[str, Any], name: str, device: str | None = No
 
 
 def load_trainer(run_dir: Path, device: str | None = None) -> Trainer:
-    """A Trainer restored from ``run_dir/checkpoint.pt``, or from a run exported as a .zip."""
+    """A Trainer restored from ``run_dir/checkpoint.pt``, a run exported as a .zip, or a
+    checkpoint file (.pt: a state `ganlab train --keep-every` kept)."""
+    if run_dir.suffix == ".pt" and run_dir.is_file():
+        return trainer_from_state(load_checkpoint(run_dir), str(run_dir), device)
     if run_dir.suffix == ".zip" and run_dir.is_file():
         from ganlab.runzip import RunZipError, import_run
 

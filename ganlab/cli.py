@@ -1,4 +1,4 @@
-"""`ganlab train | sample | plot | figure1 | bench | dashboard`. Bad input: one line, exit code 2."""
+"""The `ganlab` command line. Bad input: one line on stderr, exit code 2."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ def _out_dir(path: str) -> Path:
 
 # -- commands ----------------------------------------------------------------------------
 SAVE_EVERY_S = 60.0  # ganlab train rewrites its run directory at least this often
+KEPT_DIR = "kept"  # ganlab train --keep-every: the run directory's folder of kept states
 
 
 def _summary(record: dict) -> str:
@@ -198,11 +199,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         atomic_write(out / "metrics.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
         save_checkpoint(trainer, out / "checkpoint.pt")
 
+    keep = args.keep_every or MAX_STEPS + 1
+    if args.keep_every:
+        (out / KEPT_DIR).mkdir(exist_ok=True)
+
     status = 0
     on_term = _terminate_as_interrupt()
     try:
         while trainer.g_updates < steps:
-            n = min(log_every, steps - trainer.g_updates)
+            n = min(log_every, steps - trainer.g_updates, keep - trainer.g_updates % keep)
             if not trainer.advance(n):
                 sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
                 status = 1
@@ -215,6 +220,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             }
             lines.append(json.dumps(record))
             _progress(f"G update {trainer.g_updates}/{steps}  {_summary(record)}", trainer.g_updates / steps)
+            if trainer.g_updates % keep == 0:  # a state for `ganlab average`
+                save_checkpoint(trainer, out / KEPT_DIR / f"iteration-{trainer.g_updates:07d}.pt")
             if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
                 save()
                 saved = time.perf_counter()
@@ -253,6 +260,42 @@ def cmd_sample(args: argparse.Namespace) -> int:
     np.save(buf, samples)
     atomic_write(Path(args.out), buf.getvalue())
     sys.stderr.write(f"wrote {args.out}: {samples.shape[0]} samples, shape {samples.shape}\n")
+    return 0
+
+
+def cmd_average(args: argparse.Namespace) -> int:
+    """`ganlab average STATE STATE ... --out DIR`: one run whose generator is the mean of theirs."""
+    from ganlab.average import AverageError, average_generators
+    from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer, save_checkpoint, write_json
+    from ganlab.data.mnist import MnistError
+
+    out = _out_dir(args.out)
+    paths = [Path(text) for text in args.state]
+    for path in paths:
+        if not (path.is_dir() or path.suffix in (".zip", ".pt") and path.is_file()):
+            raise UsageError(f"{path} is not a run directory, a run exported as .zip or a kept .pt state")
+        if path.is_dir() and out.resolve() == path.resolve():
+            raise UsageError(f"--out {out} is one of the states to average; name a new directory")
+    try:
+        trainers = [load_trainer(p, device=args.device) for p in paths]
+        trainer = average_generators(trainers, [str(p) for p in paths])
+    except (AverageError, CheckpointError, MnistError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    source = paths[trainers.index(trainer)]
+    metrics = source / "metrics.jsonl"
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "metrics.jsonl", metrics.read_bytes() if metrics.is_file() else b"")
+    write_json(out / "config.json", trainer.cfg.to_dict())
+    write_json(
+        out / "average.json",
+        {
+            "generator": "the mean of the weights of these states' sampling generators",
+            "states": [{"path": str(p), "g_updates": t.g_updates} for p, t in zip(paths, trainers)],
+        },
+    )
+    save_checkpoint(trainer, out / "checkpoint.pt")
+    its = ", ".join(f"{t.g_updates:,}" for t in sorted(trainers, key=lambda t: t.g_updates))
+    sys.stderr.write(f"wrote {out}: the generators of iterations {its} averaged\n")
     return 0
 
 
@@ -469,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,sample,eval,judge,figures,plot,figure1,bench,dashboard}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,bench,dashboard}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -488,8 +531,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
     )
     p.add_argument("--out", help="run directory (with --resume: that run's, unless named)")
+    p.add_argument(
+        "--keep-every",
+        type=_int_in(1, MAX_STEPS),
+        metavar="N",
+        help=f"also keep the state of every Nth iteration in DIR/{KEPT_DIR}/ (for `ganlab average`)",
+    )
     p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("average", help="a run whose generator is the mean of saved states' generators")
+    p.add_argument(
+        "state", nargs="+", help="states of one run: run directories, .zip exports or kept .pt files"
+    )
+    p.add_argument("--out", required=True, help="the run directory to write")
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_average)
 
     p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
     p.add_argument("--run", required=True, help="a run directory written by `ganlab train`")
