@@ -143,13 +143,15 @@ def _resumed_trainer(args: argparse.Namespace, run: Path):
     return trainer, [line for line in lines if line.strip()]
 
 
-def _run_path(text: str) -> Path:
-    """A --run value: the directory `ganlab train` wrote, or a run exported as a .zip."""
+def _run_path(text: str, flag: str = "--run ") -> Path:
+    """A --run value: the directory `ganlab train` wrote, a run exported as a .zip, or a state
+    kept by --keep-every (.pt)."""
     run = Path(text)
-    if run.is_dir() or (run.suffix == ".zip" and run.is_file()):
+    if run.is_dir() or (run.suffix in (".zip", ".pt") and run.is_file()):
         return run
     raise UsageError(
-        f"--run {run} is neither a directory (the --out of `ganlab train`) nor a run exported as .zip"
+        f"{flag}{run} is neither a directory (the --out of `ganlab train`) nor a run exported as .zip "
+        "nor a kept .pt state"
     )
 
 
@@ -270,10 +272,8 @@ def cmd_average(args: argparse.Namespace) -> int:
     from ganlab.data.mnist import MnistError
 
     out = _out_dir(args.out)
-    paths = [Path(text) for text in args.state]
+    paths = [_run_path(text, flag="") for text in args.state]
     for path in paths:
-        if not (path.is_dir() or path.suffix in (".zip", ".pt") and path.is_file()):
-            raise UsageError(f"{path} is not a run directory, a run exported as .zip or a kept .pt state")
         if path.is_dir() and out.resolve() == path.resolve():
             raise UsageError(f"--out {out} is one of the states to average; name a new directory")
     try:
@@ -341,7 +341,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"{what}; 10,000 test images)"
         )
         sys.stderr.write("\n")
-    if not args.real:
+    if not args.real and Path(args.run).is_dir():  # a .zip or .pt run: printed only
         write_json(Path(args.run) / f"eval_{args.metric}.json", summary)
     print(json.dumps(summary) if args.json else text)
     return 0

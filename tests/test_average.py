@@ -66,8 +66,8 @@ def test_average_is_the_mean_of_the_states_sampling_generators(kept, tmp_path):
         (["kept/iteration-0000100.pt"], "at least two saved states"),
         (["kept/iteration-0000300.pt", "."], "both at iteration 300"),
         (["kept/iteration-0000100.pt", "other"], "not states of one model (they differ in seed)"),
-        (["kept/iteration-0000100.pt", "nowhere"], "nowhere is not a run directory"),
-        (["kept/iteration-0000100.pt", "metrics.jsonl"], "is not a run directory"),
+        (["kept/iteration-0000100.pt", "nowhere"], "nowhere is neither a directory"),
+        (["kept/iteration-0000100.pt", "metrics.jsonl"], "metrics.jsonl is neither a directory"),
         (["kept/iteration-0000100.pt", "out"], "--out out is one of the states"),
     ],
 )

@@ -289,6 +289,24 @@ def test_figures_2_and_3_from_a_run(tmp_path, capsys):
     assert main(["figures", "--run", str(toy), "--out", str(tmp_path / "x")]) == 2
 
 
+def test_a_run_exported_as_zip_and_a_kept_state_are_evaluated_too(tmp_path, capsys):
+    """`ganlab eval` prints its result for a .zip or .pt run (it wrote into the zip's path and
+    failed after the work, before)."""
+    from ganlab.checkpoint import load_trainer
+    from ganlab.runzip import export_run
+
+    run = tmp_path / "run"
+    args = ["train", "--preset", "mnist-mlp", "--steps", "2", "--keep-every", "1", "--out", str(run)]
+    assert main(args) == 0
+    zipped = tmp_path / "run.zip"
+    zipped.write_bytes(export_run(load_trainer(run), [], {}))
+    capsys.readouterr()
+    for source in (zipped, run / "kept" / "iteration-0000001.pt"):
+        assert main(["eval", "digits", "--run", str(source), "--n", "100", "--json"]) == 0
+        assert sum(json.loads(capsys.readouterr().out)["class_share"]) == pytest.approx(1.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.zip"]
+
+
 def test_z_walk_runs_from_one_end_to_the_other():
     trainer = Trainer(ToyConfig(p_data="mnist", model="mlp", latent_dim=8, hidden=32))
     z0, z1 = torch.zeros(8), torch.ones(8)
