@@ -38,7 +38,7 @@ BATCH_SIZES = [16, 32, 64, 100, 128, 256, 512, 1024, 2048]
 WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
-EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995]
+EMA_CHOICES = [0.0, 0.9, 0.99, 0.999, 0.9995, 0.9999]
 INSTANCE_NOISE_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 R1_CHOICES = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
 MODEL_LABELS = {
@@ -283,7 +283,8 @@ def sidebar_ui() -> tuple[ToyConfig | None, ViewOptions]:
         key="w_ema",
         format_func=_off_or_value,
         help="Pictures, metrics and samples from an exponential moving average of G's weights, which "
-        "smooths out the oscillation of the game. Training itself is unchanged.",
+        "smooths out the oscillation of the game. Training itself is unchanged. Warmed up: early on "
+        "it follows G closely; 0.9999 averages the last ~10,000 iterations of a long run.",
     )
     sb.number_input(
         "Learning-rate decay over (iterations)",
