@@ -17,7 +17,7 @@ from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
 from ganlab.models import Discriminator, Dropout, Generator, init_output_bias
 
-__all__ = ["Trainer", "resolve_device", "LIVE_FIELDS"]
+__all__ = ["Trainer", "resolve_device", "warmed_ema", "LIVE_FIELDS"]
 
 # Settings a running trainer takes without losing its models.
 LIVE_FIELDS = frozenset(
@@ -28,6 +28,15 @@ LIVE_FIELDS = frozenset(
 OPTIMIZER_FIELDS = frozenset({"optimizer"})
 LR_FLOOR = 0.02  # with decay_steps, learning rates fall to this fraction and stay there
 N_FIXED = 4096  # fixed noise vectors for snapshots, so pictures move smoothly between frames
+
+
+def warmed_ema(ema: float, n: int) -> float:
+    """The averaging weight of an EMA's update after ``n`` updates: min(ema, (1 + n) / (10 + n)).
+
+    Without the warm-up the average would sit near G's random start for ~1 / (1 - ema)
+    updates (1,000 at 0.999), and the pictures would look frozen at the start of a run.
+    """
+    return min(ema, (1 + n) / (10 + n))
 
 
 def resolve_device(name: str) -> torch.device:
@@ -120,13 +129,8 @@ class Trainer:
         return copy.deepcopy(self.G).requires_grad_(False)
 
     def ema_beta(self) -> float:
-        """This update's averaging weight: ``ema``, warmed up as min(ema, (1 + n) / (10 + n)).
-
-        Without the warm-up the average would sit near G's random start for ~1 / (1 - ema)
-        updates (1,000 at 0.999), and the pictures would look frozen at the start of a run.
-        """
-        n = self.ema_updates
-        return min(self.cfg.ema, (1 + n) / (10 + n))
+        """This update's averaging weight: ``warmed_ema(cfg.ema, ema_updates)``."""
+        return warmed_ema(self.cfg.ema, self.ema_updates)
 
     @contextlib.contextmanager
     def evaluating(self):

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ganlab.config import parse_assignment  # noqa: E402
 from ganlab.parzen import parzen_mnist  # noqa: E402
 from ganlab.presets import get_preset  # noqa: E402
-from ganlab.train import Trainer  # noqa: E402
+from ganlab.train import Trainer, warmed_ema  # noqa: E402
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
     for i in range(1, args.steps + 1):
         if not trainer.advance(1):
             sys.exit(f"diverged at iteration {i}")
-        beta = min(args.other, i / (9 + i))  # the trainer's warm-up, (1 + n) / (10 + n) with n = i - 1
+        beta = warmed_ema(args.other, i - 1)  # the trainer's warm-up, for its update number i - 1
         with torch.no_grad():
             torch._foreach_lerp_(list(other.parameters()), list(trainer.G.parameters()), 1 - beta)
             for kept, live in zip(other.buffers(), trainer.G.buffers()):
