@@ -200,6 +200,10 @@ def test_step_buttons_and_k_slider(app_page):
     assert page.console_errors == []
 
 
+HIDDEN_S = 8.0  # the live view stays hidden this long
+IN_FLIGHT_S = 2.5  # at most this much training at the clicks (runs of frames in flight)
+
+
 def test_a_hidden_live_view_does_not_train_and_plays_on_when_shown(app_page):
     """Tabs run only the open one: while Figure 1 is open the live view neither draws nor
     trains; back on it, training goes on from where it was (still playing)."""
@@ -213,12 +217,16 @@ def test_a_hidden_live_view_does_not_train_and_plays_on_when_shown(app_page):
     assert rate > 0
     page.get_by_role("tab", name="Figure 1").click()
     button(page, "make_figure1").wait_for()
-    time.sleep(5.0)
+    time.sleep(HIDDEN_S)
     page.get_by_role("tab", name=re.compile("Live training")).click()
+    shown = time.time()
     page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=30_000)
     back = counters(page)[1]
-    # a run of frames in flight at the click, not the 5 s and more of training it would have had
-    assert back - left < rate * 2.5, (left, back, rate)
+    # Training it may have had: the frames in flight at each click (the shown counter lags the
+    # server by a run or two) and the time from the click back to the read (a slow CI machine:
+    # seconds). Not the HIDDEN_S of training it would have had, hidden.
+    allowed = rate * (IN_FLIGHT_S + time.time() - shown)
+    assert back - left < allowed, (left, back, rate, allowed)
     button(page, "play", "Pause").wait_for()  # still playing
     wait_for(lambda: counters(page)[1] > back + 10)
     assert page.console_errors == []
