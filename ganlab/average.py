@@ -67,7 +67,7 @@ def _measure_batchnorm(trainer: Trainer) -> None:
     was_training = net.training
     net.train()
     for _ in range(BN_BATCHES):
-        net(trainer._noise(trainer.cfg.batch_size, rng))
+        net(trainer.noise(trainer.cfg.batch_size, rng))
     net.train(was_training)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum

@@ -82,7 +82,7 @@ def _digits(trainer: Trainer, z: torch.Tensor) -> np.ndarray:
 
 def seed_noise(trainer: Trainer, seed: int) -> torch.Tensor:
     """The noise vector z (latent,) that ``seed`` names: the same z wherever a seed is shown."""
-    return trainer._noise(1, torch.Generator(device=trainer.device).manual_seed(seed))[0]
+    return trainer.noise(1, torch.Generator(device=trainer.device).manual_seed(seed))[0]
 
 
 @torch.no_grad()

@@ -84,7 +84,7 @@ class Trainer:
         self._constrained = [m for m in self.D.modules() if getattr(m, "max_norm", None) is not None]
         self.G_ema = self._ema_copy()
         fixed_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
-        self.fixed_z = self._noise(N_FIXED, fixed_rng)  # (N_FIXED, latent_dim)
+        self.fixed_z = self.noise(N_FIXED, fixed_rng)  # (N_FIXED, latent_dim)
         self.fixed_x = self.dist.sample(N_FIXED, fixed_rng, self.device)  # (N_FIXED, data_dim)
         self.d_updates = 0
         self.g_updates = 0
@@ -152,8 +152,9 @@ class Trainer:
         """The generator that pictures, metrics and samples use: G, or its weight average."""
         return self.G_ema if self.G_ema is not None else self.G
 
-    def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n noise vectors z ~ p_z, shape (n, latent_dim)."""
+    def noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n noise vectors z ~ p_z from ``generator``, shape (n, latent_dim) (the training
+        minibatches draw from the trainer's own rng: draw_noise)."""
         shape = (n, self.cfg.latent_dim)
         if self.cfg.noise == "uniform":
             return torch.rand(shape, generator=generator, device=self.device) * 2 - 1
@@ -204,7 +205,7 @@ class Trainer:
     # -- Algorithm 1 -------------------------------------------------------------------
     def draw_noise(self) -> torch.Tensor:
         """Algorithm 1: "sample minibatch of m noise samples z from the noise prior" (m x pack)."""
-        return self._noise(self.cfg.batch_size * self.cfg.pack, self.rng)
+        return self.noise(self.cfg.batch_size * self.cfg.pack, self.rng)
 
     def draw_real(self) -> torch.Tensor:
         """Algorithm 1: "sample minibatch of m examples x from the data generating distribution"."""
@@ -271,7 +272,7 @@ class Trainer:
         """n samples of G_eval (n, data_dim) from noise seeded by ``seed``, in eval mode."""
         rng = torch.Generator(device=self.device).manual_seed(seed)
         with self.evaluating():
-            return torch.cat([self.G_eval(self._noise(min(chunk, n - i), rng)) for i in range(0, n, chunk)])
+            return torch.cat([self.G_eval(self.noise(min(chunk, n - i), rng)) for i in range(0, n, chunk)])
 
     def d_logit(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit for single points x (n, data_dim): with packing, a pack of copies of x."""

@@ -102,7 +102,7 @@ def test_a_batchnorm_generators_statistics_are_measured_for_the_averaged_weights
     linear = next(m for m in b.G.modules() if isinstance(m, torch.nn.Linear))  # the layer before it
     rng = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        batches = [linear(b._noise(cfg.batch_size, rng)) for _ in range(BN_BATCHES)]
+        batches = [linear(b.noise(cfg.batch_size, rng)) for _ in range(BN_BATCHES)]
     assert torch.allclose(first.running_mean, torch.stack([h.mean(0) for h in batches]).mean(0), atol=1e-5)
     assert torch.allclose(first.running_var, torch.stack([h.var(0) for h in batches]).mean(0), rtol=1e-4)
     assert first.momentum == 0.1  # put back for training

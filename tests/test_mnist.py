@@ -91,7 +91,7 @@ def test_each_mnist_model_takes_a_training_step(model):
     before = [p.detach().clone() for p in trainer.G.parameters()]
     assert trainer.advance(1)
     assert any(not torch.equal(a, b) for a, b in zip(before, trainer.G.parameters()))
-    with trainer.evaluating():
+    with trainer.evaluating(), torch.no_grad():
         x = trainer.G_eval(trainer.fixed_z[:5])
         logits = trainer.D(x)
     assert x.shape == (5, 784) and float(x.min()) >= 0 and float(x.max()) <= 1
@@ -259,7 +259,7 @@ def test_untrusted_judge_files_are_refused(tmp_path):
             return (print, ("ran code",))
 
     bad = tmp_path / "evil.pt"
-    bad.write_bytes(pickle.dumps(Evil()))
+    bad.write_bytes(pickle.dumps(Evil(), protocol=2))  # torch.load's own protocol
     with pytest.raises(JudgeError, match="not a ganlab MNIST judge"):
         load_judge(bad)
     (tmp_path / "short.pt").write_bytes(JUDGE_PATH.read_bytes()[:1000])
