@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,26 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return parse_checkpoint(path.read_bytes(), str(path))
 
 
+def _unreadable(data: bytes, exc: Exception) -> str:
+    """Why torch.load refused ``data``, in words (its own messages are a bare number for a
+    text file, or advice to turn off the safe loading)."""
+    if not data:
+        return "the file is empty"
+    if data[:4] != b"PK\x03\x04" and data[:1] != b"\x80":  # torch.save's zip, or a plain pickle
+        return "not a PyTorch file"
+    if isinstance(exc, pickle.UnpicklingError) and "weights_only" in str(exc):
+        return "it holds objects other than tensors and plain values, which could run code: not loaded"
+    return "a damaged or truncated PyTorch file"
+
+
 def parse_checkpoint(data: bytes, name: str) -> dict[str, Any]:
     """A checkpoint's state from its bytes (``weights_only=True``); ``name`` is for messages."""
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # untrusted bytes: the unpickler fails in many ways (IndexError on b"h")
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{name} is not a readable ganlab checkpoint ({first[:160]})") from None
+        raise CheckpointError(
+            f"{name} is not a readable ganlab checkpoint ({_unreadable(data, exc)})"
+        ) from None
     needed = {"config", "generator", "discriminator", "opt_g", "opt_d", "d_updates", "g_updates"}
     if not isinstance(state, dict) or not needed <= set(state):
         raise CheckpointError(

@@ -104,11 +104,18 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
     assert not (tmp_path / "X").exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"not a checkpoint", b"PK\x03\x04garbage"])
-def test_bad_checkpoint_is_refused(content, tmp_path):
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "the file is empty"),
+        (b"not a checkpoint", "not a PyTorch file"),
+        (b"PK\x03\x04garbage", "a damaged or truncated PyTorch file"),
+    ],
+)
+def test_bad_checkpoint_is_refused(content, why, tmp_path):
     (tmp_path / "checkpoint.pt").write_bytes(content)
     result = run_cli("sample", "--run", str(tmp_path), "--n", "5", "--out", str(tmp_path / "s.npy"))
-    assert result.returncode == 2 and "not a readable ganlab checkpoint" in result.stderr
+    assert result.returncode == 2 and f"not a readable ganlab checkpoint ({why})" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s.npy").exists()
 
@@ -123,6 +130,7 @@ def test_malicious_pickle_never_runs(tmp_path):
     torch.save({"config": Boom()}, tmp_path / "checkpoint.pt")
     result = run_cli("sample", "--run", str(tmp_path), "--n", "5", "--out", str(tmp_path / "s.npy"))
     assert result.returncode == 2 and "pwned" not in result.stdout
+    assert "other than tensors and plain values" in result.stderr
 
 
 def test_diverging_run_stops_and_keeps_the_last_good_state(tmp_path):
