@@ -1,9 +1,10 @@
 """One generator from several saved states of a run: the uniform mean of their weights.
 
-The trainer's EMA averages G over the last ~1,000 iterations. Averaging states saved tens of
-thousands of iterations apart widens that window (Polyak averaging; Yazıcı et al. 2019, "The
-Unusual Effectiveness of Averaging in GAN Training"). It changes no training: only which
-weights draw the samples.
+The trainer's EMA averages G over the last ~1/(1 - ema) iterations (1,000 at 0.999). Averaging
+states saved tens of thousands of iterations apart widens that window (Polyak averaging;
+Yazıcı et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"). The result is
+for sampling and evaluation, not for training on (`ganlab train --resume` refuses it): with
+no EMA, the averaged generator is the one that trains.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ganlab.train import Trainer
 
 __all__ = ["AverageError", "average_generators"]
 
+TOO_FEW = "averaging needs at least two saved states of the run"
 BN_BATCHES = 50  # batches of noise that measure a BatchNorm G's statistics afresh
 
 
@@ -25,10 +27,11 @@ class AverageError(ValueError):
 
 def average_generators(trainers: Sequence[Trainer], names: Sequence[str]) -> Trainer:
     """The latest of ``trainers`` (by G updates), its sampling generator (``G_eval``) set to
-    the mean of all their ``G_eval`` weights. They must be states of one model: the same
-    architecture and seed. ``names`` (one per trainer) are for messages."""
+    the mean of all their ``G_eval`` weights. They must be states of one run (the same run id
+    where the states have one) and of one model (the same architecture and seed), at different
+    iterations. ``names`` (one per trainer) are for messages."""
     if len(trainers) < 2:
-        raise AverageError("averaging needs at least two saved states of the run")
+        raise AverageError(TOO_FEW)
     order = sorted(range(len(trainers)), key=lambda i: trainers[i].g_updates)
     last = trainers[order[-1]]
     seen: dict[int, str] = {}
@@ -39,6 +42,11 @@ def average_generators(trainers: Sequence[Trainer], names: Sequence[str]) -> Tra
             raise AverageError(
                 f"{name} and {names[order[-1]]} are not states of one model (they differ in "
                 f"{', '.join(sorted(differ))})"
+            )
+        if t.run_id and last.run_id and t.run_id != last.run_id:
+            raise AverageError(
+                f"{name} and {names[order[-1]]} are states of different runs (run ids "
+                f"{t.run_id} and {last.run_id}); average the states that one run kept"
             )
         if t.g_updates in seen:
             raise AverageError(f"{seen[t.g_updates]} and {name} are both at iteration {t.g_updates}")

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "parse_checkpoint",
     "trainer_from_state",
     "load_trainer",
+    "load_untrusted",
     "atomic_write",
 ]
 
@@ -55,6 +57,14 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return parse_checkpoint(path.read_bytes(), str(path))
 
 
+def load_untrusted(source: str | Path | io.BytesIO) -> Any:
+    """``torch.load`` with ``weights_only=True`` (tensors and plain values: no code runs), on
+    the CPU, without torch's warnings about odd bytes (the caller says in one line what failed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.load(source, map_location="cpu", weights_only=True)
+
+
 def _unreadable(data: bytes, exc: Exception) -> str:
     """Why torch.load refused ``data``, in words (its own messages are a bare number for a
     text file, or advice to turn off the safe loading)."""
@@ -70,7 +80,7 @@ def _unreadable(data: bytes, exc: Exception) -> str:
 def parse_checkpoint(data: bytes, name: str) -> dict[str, Any]:
     """A checkpoint's state from its bytes (``weights_only=True``); ``name`` is for messages."""
     try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        state = load_untrusted(io.BytesIO(data))
     except Exception as exc:  # untrusted bytes: the unpickler fails in many ways (IndexError on b"h")
         raise CheckpointError(
             f"{name} is not a readable ganlab checkpoint ({_unreadable(data, exc)})"

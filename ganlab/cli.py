@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,9 +58,38 @@ def _out_dir(path: str) -> Path:
     return out
 
 
+def _make_dir(path: Path, flag: str = "--out") -> None:
+    """mkdir -p, with an OSError (a file on the way, no permission) as a one-line UsageError."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot make that directory ({exc.strerror or exc})") from None
+
+
+@contextlib.contextmanager
+def _new_dir(out: Path):
+    """Yields a hidden folder beside ``out`` to write into; renamed to ``out`` once everything
+    is written (``out`` must not exist or be empty), removed if anything fails."""
+    if out.is_dir() and any(out.iterdir()):
+        raise UsageError(f"--out {out} already holds files; name a new directory")
+    _make_dir(out.parent)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    _make_dir(partial)
+    try:
+        yield partial
+        if out.is_dir():
+            out.rmdir()  # empty, as checked
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
 # -- commands ----------------------------------------------------------------------------
 SAVE_EVERY_S = 60.0  # ganlab train rewrites its run directory at least this often
 KEPT_DIR = "kept"  # ganlab train --keep-every: the run directory's folder of kept states
+RUN_HELP = "the --out of `ganlab train` or `ganlab average`, a .zip from the dashboard, or a kept .pt state"
+AVERAGE_JSON = "average.json"  # ganlab average: the states behind an averaged run
 
 
 def _summary(record: dict) -> str:
@@ -120,6 +150,11 @@ def _check_resume(args: argparse.Namespace) -> Path:
     run = Path(args.resume)
     if not run.is_dir():
         raise UsageError(f"--resume {run} is not a directory (expected the --out of `ganlab train`)")
+    if (run / AVERAGE_JSON).is_file():
+        raise UsageError(
+            f"--resume {run} is an average of saved states ({AVERAGE_JSON}), for sampling and "
+            "evaluation: resume the run they came from"
+        )
     return run
 
 
@@ -176,6 +211,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     out = _out_dir(args.out or args.resume)
+    if not run and (out / "checkpoint.pt").exists():
+        raise UsageError(
+            f"--out {out} already holds a run: go on with --resume {out} --steps N, or name a new directory"
+        )
 
     from ganlab.checkpoint import CheckpointError, atomic_write, save_checkpoint, write_json
     from ganlab.data.mnist import MnistError
@@ -192,7 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (ConfigError, MnistError, CheckpointError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     log_every = min(args.log_every, steps)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_dir(out)
     offset = _elapsed(lines)  # a resumed run's clock goes on from where it stopped
     start = saved = time.perf_counter()
 
@@ -203,27 +242,30 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     keep = args.keep_every or MAX_STEPS + 1
     if args.keep_every:
-        (out / KEPT_DIR).mkdir(exist_ok=True)
+        _make_dir(out / KEPT_DIR, "--keep-every needs")
 
     status = 0
     on_term = _terminate_as_interrupt()
     try:
         while trainer.g_updates < steps:
-            n = min(log_every, steps - trainer.g_updates, keep - trainer.g_updates % keep)
+            g = trainer.g_updates  # steps end at multiples of log_every and of keep, and at steps
+            n = min(log_every - g % log_every, keep - g % keep, steps - g)
             if not trainer.advance(n):
                 sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
                 status = 1
                 break
-            record = {
-                "d_updates": trainer.d_updates,
-                "g_updates": trainer.g_updates,
-                **take_snapshot(trainer).metrics,
-                "elapsed_s": round(offset + time.perf_counter() - start, 3),
-            }
-            lines.append(json.dumps(record))
-            _progress(f"G update {trainer.g_updates}/{steps}  {_summary(record)}", trainer.g_updates / steps)
             if trainer.g_updates % keep == 0:  # a state for `ganlab average`
                 save_checkpoint(trainer, out / KEPT_DIR / f"iteration-{trainer.g_updates:07d}.pt")
+            if trainer.g_updates % log_every == 0 or trainer.g_updates == steps:
+                record = {
+                    "d_updates": trainer.d_updates,
+                    "g_updates": trainer.g_updates,
+                    **take_snapshot(trainer).metrics,
+                    "elapsed_s": round(offset + time.perf_counter() - start, 3),
+                }
+                lines.append(json.dumps(record))
+                progress = f"G update {trainer.g_updates}/{steps}  {_summary(record)}"
+                _progress(progress, trainer.g_updates / steps)
             if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
                 save()
                 saved = time.perf_counter()
@@ -267,33 +309,31 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_average(args: argparse.Namespace) -> int:
     """`ganlab average STATE STATE ... --out DIR`: one run whose generator is the mean of theirs."""
-    from ganlab.average import AverageError, average_generators
+    from ganlab.average import TOO_FEW, AverageError, average_generators
     from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer, save_checkpoint, write_json
     from ganlab.data.mnist import MnistError
 
+    if len(args.state) < 2:
+        raise UsageError(TOO_FEW)
     out = _out_dir(args.out)
     paths = [_run_path(text, flag="") for text in args.state]
-    for path in paths:
-        if path.is_dir() and out.resolve() == path.resolve():
-            raise UsageError(f"--out {out} is one of the states to average; name a new directory")
-    try:
-        trainers = [load_trainer(p, device=args.device) for p in paths]
-        trainer = average_generators(trainers, [str(p) for p in paths])
-    except (AverageError, CheckpointError, MnistError, RuntimeError) as exc:
-        raise UsageError(str(exc)) from None
-    source = paths[trainers.index(trainer)]
-    metrics = source / "metrics.jsonl"
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "metrics.jsonl", metrics.read_bytes() if metrics.is_file() else b"")
-    write_json(out / "config.json", trainer.cfg.to_dict())
-    write_json(
-        out / "average.json",
-        {
-            "generator": "the mean of the weights of these states' sampling generators",
-            "states": [{"path": str(p), "g_updates": t.g_updates} for p, t in zip(paths, trainers)],
-        },
-    )
-    save_checkpoint(trainer, out / "checkpoint.pt")
+    with _new_dir(out) as partial:
+        try:
+            trainers = [load_trainer(p, device=args.device) for p in paths]
+            trainer = average_generators(trainers, [str(p) for p in paths])
+        except (AverageError, CheckpointError, MnistError, RuntimeError) as exc:
+            raise UsageError(str(exc)) from None
+        metrics = paths[trainers.index(trainer)] / "metrics.jsonl"  # the latest state's run's
+        atomic_write(partial / "metrics.jsonl", metrics.read_bytes() if metrics.is_file() else b"")
+        write_json(partial / "config.json", trainer.cfg.to_dict())
+        write_json(
+            partial / AVERAGE_JSON,
+            {
+                "generator": "the mean of the weights of these states' sampling generators",
+                "states": [{"path": str(p), "g_updates": t.g_updates} for p, t in zip(paths, trainers)],
+            },
+        )
+        save_checkpoint(trainer, partial / "checkpoint.pt")
     its = ", ".join(f"{t.g_updates:,}" for t in sorted(trainers, key=lambda t: t.g_updates))
     sys.stderr.write(f"wrote {out}: the generators of iterations {its} averaged\n")
     return 0
@@ -550,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_average)
 
     p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
-    p.add_argument("--run", required=True, help="a run directory written by `ganlab train`")
+    p.add_argument("--run", required=True, help=RUN_HELP)
     p.add_argument("--n", type=_int_in(1, MAX_SAMPLES), required=True)
     p.add_argument("--out", required=True, help="output .npy file")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
@@ -564,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["parzen", "digits"],
         help="parzen: Table 1's protocol; digits: the judge's class shares, confidence, Fréchet distance",
     )
-    p.add_argument("--run", help="a run directory of `ganlab train` (MNIST)")
+    p.add_argument("--run", help=f"an MNIST run: {RUN_HELP}")
     p.add_argument("--real", action="store_true", help="score real training images instead (the ceiling)")
     p.add_argument("--n", type=_int_in(100, 60_000), default=10_000, help="samples (default 10,000)")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
@@ -581,7 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_judge)
 
     p = sub.add_parser("figures", help="the paper's Figures 2 and 3 from an MNIST run (PNG)")
-    p.add_argument("--run", required=True, help="an MNIST run directory of `ganlab train`")
+    p.add_argument("--run", required=True, help=f"an MNIST run: {RUN_HELP}")
     p.add_argument("--out", required=True, help="directory for figure2.png and figure3.png")
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
@@ -589,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_figures)
 
     p = sub.add_parser("plot", help="draw 2D runs side by side (D, samples, gradients, manifold) as PNG/SVG")
-    p.add_argument("--run", required=True, action="append", help="a 2D run directory (repeatable)")
+    p.add_argument("--run", required=True, action="append", help=f"a 2D run (repeatable): {RUN_HELP}")
     p.add_argument("--label", action="append", help="a title per --run, in order (default: its name)")
     p.add_argument("--out", required=True, help="output .png or .svg file")
     p.add_argument("--device", choices=devices)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganlab.checkpoint import load_untrusted
 from ganlab.data.mnist import load_mnist
 
 __all__ = [
@@ -118,7 +119,7 @@ class JudgeError(ValueError):
 def load_judge(path: Path = JUDGE_PATH) -> Judge:
     """The shipped (or given) judge, loaded with ``weights_only=True``."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = load_untrusted(path)
         judge = Judge()
         judge.load_state_dict(state)
     except FileNotFoundError:

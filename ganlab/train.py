@@ -6,6 +6,7 @@ import contextlib
 import copy
 import math
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import fields
 
@@ -88,6 +89,9 @@ class Trainer:
         self.fixed_x = self.dist.sample(N_FIXED, fixed_rng, self.device)  # (N_FIXED, data_dim)
         self.d_updates = 0
         self.g_updates = 0
+        # One run's states share this id, through resumes and live changes; new models get a
+        # new one (ganlab average refuses states of different runs). None: a state saved before.
+        self.run_id: str | None = uuid.uuid4().hex[:16]
         self.loss_d = torch.tensor(math.nan)  # last minibatch losses, read once per frame
         self.loss_g = torch.tensor(math.nan)
         self.diverged: str | None = None  # why the last advance() was rolled back
@@ -470,6 +474,7 @@ class Trainer:
             "d_updates": self.d_updates,
             "g_updates": self.g_updates,
             "ema_updates": self.ema_updates,
+            "run_id": self.run_id,
             "loss_d": self.loss_d.clone(),
             "loss_g": self.loss_g.clone(),
         }
@@ -488,6 +493,8 @@ class Trainer:
             self.rng.set_state(state["rng"])
         self.d_updates, self.g_updates = state["d_updates"], state["g_updates"]
         self.ema_updates = state.get("ema_updates", self.g_updates)
+        run_id = state.get("run_id")
+        self.run_id = run_id if isinstance(run_id, str) else None
         self.loss_d, self.loss_g = state["loss_d"].to(self.device), state["loss_g"].to(self.device)
 
 

@@ -41,6 +41,18 @@ def test_kept_states_fall_on_multiples_whatever_the_log_interval(kept):
     )
 
 
+def test_metrics_lines_stay_on_multiples_of_the_log_interval(kept):
+    lines = (kept / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["g_updates"] for line in lines] == [70, 140, 210, 280, 300]
+
+
+def test_train_refuses_a_kept_folder_it_cannot_make(tmp_path, capsys):
+    (tmp_path / "kept").write_text("a file where the folder goes")
+    assert main(["train", "--steps", "20", "--keep-every", "10", "--out", str(tmp_path)]) == 2
+    assert "cannot make that directory" in capsys.readouterr().err
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
 def test_average_is_the_mean_of_the_states_sampling_generators(kept, tmp_path):
     out = tmp_path / "avg"
     sources = [kept / "kept" / "iteration-0000100.pt", kept / "kept" / "iteration-0000200.pt", kept]
@@ -66,18 +78,24 @@ def test_average_is_the_mean_of_the_states_sampling_generators(kept, tmp_path):
         (["kept/iteration-0000100.pt"], "at least two saved states"),
         (["kept/iteration-0000300.pt", "."], "both at iteration 300"),
         (["kept/iteration-0000100.pt", "other"], "not states of one model (they differ in seed)"),
+        (["kept/iteration-0000100.pt", "again"], "are states of different runs"),
         (["kept/iteration-0000100.pt", "nowhere"], "nowhere is neither a directory"),
         (["kept/iteration-0000100.pt", "metrics.jsonl"], "metrics.jsonl is neither a directory"),
-        (["kept/iteration-0000100.pt", "out"], "--out out is one of the states"),
+        (["kept/iteration-0000100.pt", ".", "--out", "."], "--out . already holds files"),
+        (["kept/iteration-0000100.pt", ".", "--out", "kept"], "--out kept already holds files"),
+        (["kept/iteration-0000100.pt", ".", "--out", "config.json/new"], "cannot make that directory"),
     ],
 )
-def test_states_that_cannot_be_averaged_are_one_line_exit_2(kept, tmp_path, which, fragment):
+def test_states_that_cannot_be_averaged_are_one_line_exit_2(kept, again, tmp_path, which, fragment):
+    """Refused in one line, before anything is written: no new folder, no half-written one, the
+    sources as they were."""
     work = tmp_path / "work"
     shutil.copytree(kept, work)
-    shutil.copytree(kept, work / "out")
-    before = (work / "out" / "checkpoint.pt").read_bytes()
+    shutil.copytree(again, work / "again")
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    out = [] if "--out" in which else ["--out", "new"]
     result = subprocess.run(
-        [sys.executable, "-m", "ganlab.cli", "average", *which, "--out", "out"],
+        [sys.executable, "-m", "ganlab.cli", "average", *which, *out],
         capture_output=True,
         text=True,
         cwd=work,
@@ -85,8 +103,27 @@ def test_states_that_cannot_be_averaged_are_one_line_exit_2(kept, tmp_path, whic
     )
     assert result.returncode == 2 and fragment in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert (work / "out" / "checkpoint.pt").read_bytes() == before
-    assert not (work / "out" / "average.json").exists()
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
+
+
+@pytest.fixture(scope="module")
+def again(tmp_path_factory):
+    """A second run with the first one's settings (another run: its own run id)."""
+    run = tmp_path_factory.mktemp("again") / "run"
+    assert main(["train", "--steps", "200", "--set", "ema=0.99", "--out", str(run)]) == 0
+    return run
+
+
+def test_an_average_without_ema_samples_but_does_not_train_on(tmp_path, capsys):
+    """With no EMA the averaged generator is the training G: resuming it is refused."""
+    run = tmp_path / "plain"
+    assert main(["train", "--steps", "40", "--keep-every", "20", "--out", str(run)]) == 0
+    out = tmp_path / "avg"
+    assert main(["average", str(run / "kept" / "iteration-0000020.pt"), str(run), "--out", str(out)]) == 0
+    assert main(["sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--steps", "60"]) == 2
+    assert "is an average of saved states" in capsys.readouterr().err
 
 
 def test_a_batchnorm_generators_statistics_are_measured_for_the_averaged_weights():

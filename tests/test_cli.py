@@ -54,12 +54,14 @@ def test_resume_continues_exactly_where_the_run_stopped(trained, tmp_path):
 
 
 def test_resume_refuses_changes_that_need_new_models_and_runs_already_done(trained, tmp_path):
+    """... and a new run is not written over an existing one."""
     before = (trained / "checkpoint.pt").read_bytes()
-    for extra, fragment in (
-        (["--steps", "400", "--set", "latent_dim=3"], "cannot change latent_dim"),
-        (["--steps", "300"], "already at iteration 300"),
+    for args, fragment in (
+        (["--resume", str(trained), "--steps", "400", "--set", "latent_dim=3"], "cannot change latent_dim"),
+        (["--resume", str(trained), "--steps", "300"], "already at iteration 300"),
+        (["--out", str(trained), "--steps", "400"], "already holds a run: go on with --resume"),
     ):
-        result = run_cli("train", "--resume", str(trained), *extra)
+        result = run_cli("train", *args)
         assert result.returncode == 2 and fragment in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert (trained / "checkpoint.pt").read_bytes() == before
@@ -110,6 +112,7 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
         (b"", "the file is empty"),
         (b"not a checkpoint", "not a PyTorch file"),
         (b"PK\x03\x04garbage", "a damaged or truncated PyTorch file"),
+        (b"\x80\xa4junk", "a damaged or truncated PyTorch file"),  # torch warned of "protocol 164"
     ],
 )
 def test_bad_checkpoint_is_refused(content, why, tmp_path):

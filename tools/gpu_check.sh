@@ -47,6 +47,7 @@ for preset in paper-1d mnist-mlp; do  # would fused Adam be faster on the GPU to
 done
 stamp train
 run=/tmp/mnist-paper-gpu
+rm -rf "$run"  # a rerun on a warm machine: train refuses to write over a run
 timeout -s TERM "$TRAIN_S" python3 -m ganlab.cli train --preset mnist-paper --device "$DEVICE" \
     --steps 10000000 --log-every "${LOG_EVERY:-5000}" --out "$run" 2>> "$OUT/run.log"
 tail -c 600 "$OUT/run.log"; echo
