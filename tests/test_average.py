@@ -148,3 +148,12 @@ def test_a_batchnorm_generators_statistics_are_measured_for_the_averaged_weights
 def test_average_generators_refuses_a_single_state():
     with pytest.raises(AverageError, match="at least two"):
         average_generators([Trainer(ToyConfig(device="cpu"))], ["a"])
+
+
+def test_a_run_keeps_its_id_through_a_resume_and_new_models_get_another(kept, tmp_path):
+    resumed = tmp_path / "resumed"
+    shutil.copytree(kept, resumed)
+    assert main(["train", "--resume", str(resumed), "--steps", "400", "--keep-every", "100"]) == 0
+    ids = {state(p)["run_id"] for p in (resumed / "kept").glob("*.pt")}
+    assert len(ids) == 1 and state(resumed / "checkpoint.pt")["run_id"] in ids
+    assert state(kept / "other" / "checkpoint.pt")["run_id"] not in ids
