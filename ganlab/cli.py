@@ -575,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-every",
         type=_int_in(1, MAX_STEPS),
         metavar="N",
-        help=f"also keep the state of every Nth iteration in DIR/{KEPT_DIR}/ (for `ganlab average`)",
+        help=f"also keep the state of every Nth iteration in DIR/{KEPT_DIR}/ (for `ganlab average`; "
+        "each is a whole checkpoint: 66 MB for mnist-paper, 0.05-1.4 MB for the toy presets)",
     )
     p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
     p.set_defaults(handler=cmd_train)
