@@ -10,7 +10,7 @@ import math
 import os
 import shutil
 import signal
-import subprocess
+import socket
 import sys
 import time
 from pathlib import Path
@@ -136,7 +136,12 @@ def _new_config(args: argparse.Namespace):
         except OSError as exc:
             raise UsageError(f"--data {args.data}: {exc.strerror or exc}") from None
         except PointsError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(f"--data {args.data}: {exc}") from None
+        if cfg.p_data == "mnist":
+            raise UsageError(
+                f"--data gives 2D points, and preset {args.preset} trains on MNIST: "
+                "choose a 2D preset such as ring8"
+            )
         cfg = cfg.replace(p_data="custom", points=tuple(map(tuple, points.tolist())))
     return cfg, preset.steps
 
@@ -313,10 +318,10 @@ def cmd_average(args: argparse.Namespace) -> int:
     from ganlab.checkpoint import CheckpointError, atomic_write, load_trainer, save_checkpoint, write_json
     from ganlab.data.mnist import MnistError
 
-    if len(args.state) < 2:
+    paths = [_run_path(text, flag="") for text in args.state]  # first: a glob that matched nothing
+    if len(paths) < 2:
         raise UsageError(TOO_FEW)
     out = _out_dir(args.out)
-    paths = [_run_path(text, flag="") for text in args.state]
     with _new_dir(out) as partial:
         try:
             trainers = [load_trainer(p, device=args.device) for p in paths]
@@ -342,6 +347,10 @@ def cmd_average(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """`ganlab eval parzen|digits`: Table 1's Parzen-window log-likelihood, or the judge's view
     (digit classes, confidence, Fréchet distance) of a run's MNIST samples."""
+    if args.real and args.run:
+        raise UsageError(
+            "--real scores real images in place of a run's samples: give --run or --real, not both"
+        )
 
     from ganlab.checkpoint import CheckpointError, write_json
     from ganlab.data.mnist import MnistError, load_mnist
@@ -454,6 +463,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     if not args.out.endswith((".png", ".svg")):
         raise UsageError(f"--out must name a .png or .svg file, got {args.out!r}")
+    if len(args.label or []) > len(args.run):
+        raise UsageError(f"{len(args.label)} --label for {len(args.run)} --run: one label per run, in order")
     panels = []
     for i, run in enumerate(map(_run_path, args.run)):
         try:
@@ -461,7 +472,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
         except (CheckpointError, RuntimeError) as exc:
             raise UsageError(str(exc)) from None
         if trainer.cfg.data_dim != 2:
-            raise UsageError(f"--run {run} is a 1D run; `ganlab plot` draws 2D runs (see `ganlab figure1`)")
+            kind, instead = (
+                ("an MNIST", "ganlab figures") if trainer.cfg.data_dim == 784 else ("a 1D", "ganlab figure1")
+            )
+            raise UsageError(f"--run {run} is {kind} run; `ganlab plot` draws 2D runs (see `{instead}`)")
         label = args.label[i] if args.label and i < len(args.label) else run.name
         panels.append((label, take_snapshot_2d(trainer)))
     atomic_write(Path(args.out), render_planes(panels, fmt=args.out.rsplit(".", 1)[1]))
@@ -536,12 +550,35 @@ def streamlit_command(app: Path | None = None, **settings: str) -> list[str]:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    """`ganlab dashboard`: this process becomes the Streamlit server (exec), so that stopping
+    it (Ctrl-C, kill) stops the server too; a port in use is one line, exit 2."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(("", args.port))
+        except OSError:
+            raise UsageError(
+                f"port {args.port} is in use (another dashboard?): stop it, or choose --port"
+            ) from None
     extra = {"server_port": str(args.port)} | ({"server_headless": "true"} if args.headless else {})
-    return subprocess.call(streamlit_command(**extra))
+    command = streamlit_command(**extra)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 # -- parser --------------------------------------------------------------------------------
 MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the shipped copy"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ganlab")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "(not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -549,6 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ganlab.presets import BENCH_PRESETS, PRESETS
 
     parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
+    parser.add_argument("--version", action="version", version=f"ganlab {_version()}")
     sub = parser.add_subparsers(
         dest="command",
         required=True,
@@ -679,7 +717,11 @@ def _mnist_dir(directory: str | None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # bare `ganlab`: what it can do
+        parser.print_help()
+        return 2
+    args = parser.parse_args(argv)
     if args.command == "bench" and not (0.1 <= args.seconds <= 600 and math.isfinite(args.seconds)):
         sys.stderr.write("ganlab: error: --seconds must be between 0.1 and 600\n")
         return 2
@@ -688,6 +730,10 @@ def main(argv: list[str] | None = None) -> int:
             return args.handler(args)
     except UsageError as exc:
         sys.stderr.write(f"ganlab: error: {exc}\n")
+        return 2
+    except OSError as exc:  # a file in the way, no permission, a full disk: one line too
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"ganlab: error: {where}{exc.strerror or exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("\nganlab: interrupted; nothing more was written\n")

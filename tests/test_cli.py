@@ -1,7 +1,10 @@
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import numpy as np
 import pytest
@@ -94,6 +97,9 @@ def test_sample_shape_and_seed(trained, tmp_path):
         (["train", "--resume", "X", "--preset", "ring8"], "drop --preset and --data"),
         (["train", "--resume", "X"], "--resume needs --steps"),
         (["train", "--resume", "X", "--steps", "9"], "--resume X is not a directory"),
+        (["eval", "parzen", "--run", "X", "--real"], "give --run or --real, not both"),
+        (["average", "nowhere/*.pt", "--out", "X"], "nowhere/*.pt is neither a directory"),
+        (["plot", "--run", "a", "--label", "a", "--label", "b", "--out", "p.png"], "one label per run"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
@@ -234,7 +240,25 @@ def test_bad_csv_is_one_line_exit_2_and_writes_nothing(tmp_path, content, fragme
     result = run_cli("train", "--data", str(data), "--preset", "ring8", "--steps", "5", "--out", str(out))
     assert result.returncode == 2
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert f"--data {data}" in result.stderr  # which file
     assert not out.exists()
+
+
+def test_points_with_an_mnist_preset_are_refused(tmp_path):
+    (tmp_path / "pts.csv").write_text("x,y\n1,2\n3,4\n")
+    data, out = str(tmp_path / "pts.csv"), str(tmp_path / "X")
+    result = run_cli("train", "--data", data, "--preset", "mnist-mlp", "--out", out)
+    assert result.returncode == 2 and "preset mnist-mlp trains on MNIST" in result.stderr
+
+
+def test_sample_makes_missing_folders_and_a_file_in_the_way_is_one_line(trained, tmp_path):
+    deep = tmp_path / "a" / "b" / "s.npy"
+    assert main(["sample", "--run", str(trained), "--n", "5", "--out", str(deep)]) == 0
+    assert np.load(deep).shape == (5, 1)
+    (tmp_path / "file").write_text("in the way")
+    result = run_cli("sample", "--run", str(trained), "--n", "5", "--out", str(tmp_path / "file" / "s.npy"))
+    assert result.returncode == 2 and "a file, not a folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bench_reports_both_loops_a_frame_and_memory_per_preset():
@@ -306,3 +330,44 @@ def test_the_dashboard_starts_with_the_settings_it_needs_however_it_is_started()
         assert flags[f"--{name}"] == value
         assert json.dumps(config[section][option]) == json.dumps(json.loads(value))
     assert float(flags["--global.minCachedMessageSize"]) > 1e12  # nothing is ever cached
+
+
+def _serves(port: int) -> bool:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def test_dashboard_is_the_server_and_a_busy_port_is_one_line():
+    """Stopping `ganlab dashboard` stops the Streamlit server (no orphan left on the port);
+    a port in use is refused in one line, exit 2."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("dashboard", "--headless", "--port", str(port))
+        assert result.returncode == 2 and f"port {port} is in use" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganlab.cli", "dashboard", "--headless", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while not _serves(port) and time.time() < deadline:
+            time.sleep(0.3)
+        assert _serves(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    time.sleep(1.0)
+    assert not _serves(port)
+
+
+def test_bare_ganlab_shows_its_commands_and_version_answers():
+    bare = run_cli()
+    assert bare.returncode == 2 and "usage: ganlab" in bare.stdout and "dashboard" in bare.stdout
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("ganlab 0.")
