@@ -35,6 +35,12 @@ ALGORITHM_1 = [
     ),
     ("end", 0, "**end for**"),
 ]
+# The G line for the non-saturating loss that training uses by default (Section 3 of the paper:
+# "rather than training G to minimize log(1 − D(G(z))) we can train G to maximize log D(G(z))").
+G_LINE_NON_SATURATING = (
+    "Update the generator by ascending its stochastic gradient: ∇_θg (1/m) Σᵢ log D(G(z⁽ⁱ⁾)) "
+    "(the non-saturating loss of the paper's Section 3; Algorithm 1 descends log(1 − D(G(z⁽ⁱ⁾))))."
+)
 
 
 @dataclass
@@ -105,8 +111,8 @@ def next_substep() -> None:
             ok = trainer.guarded(lambda: trainer.g_step(z=n.z))
             after = _mean_d(trainer, _fakes(trainer, n.z))
             said = (
-                f"G took one step down its gradient on this noise: the red marks moved to G(z) "
-                f"under the new G, where D rates them {before:.3f} → {after:.3f}. Iteration "
+                f"G took one step on its {trainer.cfg.g_loss} loss on this noise: the red marks "
+                f"moved to G(z) under the new G, where D rates them {before:.3f} → {after:.3f}. Iteration "
                 f"{trainer.g_updates} done."
             )
             if not ok:
@@ -157,6 +163,8 @@ def _narration_body(trainer: Trainer) -> None:
     with listing:
         lines = []
         for line, indent, text in ALGORITHM_1:
+            if line == "g" and trainer.cfg.g_loss == "non-saturating":
+                text = G_LINE_NON_SATURATING
             mark = ""
             if line == current:
                 mark = "▶ "

@@ -347,6 +347,15 @@ def test_narrated_iteration_does_algorithm_1_one_line_at_a_time(app):
     assert "narration" not in app.session_state
 
 
+def test_the_narrated_g_line_is_the_loss_that_trains(app):
+    """Non-saturating (the default): G ascends log D(G(z)); minimax: Algorithm 1's own line."""
+    app.toggle(key="narrate_on").set_value(True).run()
+    listing = lambda: next(m.value for m in app.markdown if "Update the generator" in m.value)  # noqa: E731
+    assert "ascending its stochastic gradient: ∇_θg (1/m) Σᵢ log D(G(z⁽ⁱ⁾))" in listing()
+    app.radio(key="w_g_loss").set_value("minimax").run()
+    assert "descending its stochastic gradient: ∇_θg (1/m) Σᵢ log(1 − D(G(z⁽ⁱ⁾)))" in listing()
+
+
 def test_presenter_mode_enlarges_the_charts_and_goes_in_the_url(app):
     assert chart_spec(app)["layout"].get("font", {}).get("size") is None
     app.button(key="presenter").click().run()
