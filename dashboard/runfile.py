@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import fields
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from dashboard.controls import config_widget_values, new_model
 from dashboard.live import HISTORY_MAX
 from dashboard.urlstate import PARSERS
 from ganlab.config import ToyConfig
+from ganlab.presets import PRESETS
 from ganlab.runzip import RunZipError, export_run, import_run, run_figures
 from ganlab.train import Trainer
 
@@ -40,6 +42,19 @@ def _not_offered(cfg: ToyConfig) -> list[str]:
     return bad
 
 
+def closest_preset(cfg: ToyConfig) -> str:
+    """The preset whose settings differ from ``cfg``'s in the fewest fields (the first of equals):
+    a loaded run has no preset name, and the sidebar's should describe the run, not the last."""
+    skip = {"device", "seed", "points"}
+    names = [f.name for f in fields(ToyConfig) if f.name not in skip]
+
+    def differences(preset: str) -> int:
+        other = PRESETS[preset].config
+        return sum(getattr(cfg, name) != getattr(other, name) for name in names)
+
+    return min(PRESETS, key=differences)
+
+
 def _on_import() -> None:
     state = st.session_state
     upload = state.get("run_upload")
@@ -60,6 +75,7 @@ def _on_import() -> None:
         )
         return
     state.update(config_widget_values(cfg))
+    state["preset"] = closest_preset(cfg)
     if cfg.p_data == "custom":
         state["user_points"] = cfg.points
     new_model(state, run.trainer, run.history[-HISTORY_MAX:])

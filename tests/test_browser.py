@@ -102,18 +102,21 @@ def app_page(server):
 
 
 def chart_frame(page, timeout: float = 30.0):
-    """The live chart's iframe (the first one on the page), once it has drawn.
+    """The live chart's iframe (its title counts the updates), once it has drawn. The metric
+    curves are a chart of the same component, and after a remount their iframe may come first.
 
     A remounted iframe loads plotly.min.js (4.6 MB) again from a server that may be busy
     training: allow it ``timeout`` seconds."""
     for _ in range(int(timeout * 10)):
         frames = [f for f in page.frames if "ganlab_live_chart" in f.url and not f.is_detached()]
-        try:
-            if frames and frames[0].evaluate("() => window.ganlabDraws || 0") > 0:
-                return frames[0]
-        except PlaywrightError:
-            pass
-        time.sleep(0.1)
+        for frame in frames:
+            try:
+                drawn = frame.evaluate("() => window.ganlabDraws || 0") > 0
+                if drawn and re.search(r"D updates \d", frame.inner_text("body")):
+                    return frame
+            except PlaywrightError:
+                pass
+        page.wait_for_timeout(100)  # not time.sleep: the sync API learns of new frames only in its calls
     raise AssertionError("the live chart never drew")
 
 
@@ -134,7 +137,7 @@ def counters(page) -> tuple[int, int]:
         try:
             text = chart_frame(page).inner_text("body")
         except PlaywrightError:  # the frame was detached by a rerun: find the new one
-            time.sleep(0.1)
+            page.wait_for_timeout(100)
             continue
         d = re.search(r"D updates (\d+)", text)
         g = re.search(r"G updates (\d+)", text)
@@ -563,6 +566,9 @@ def test_a_run_downloads_as_a_zip_and_loads_in_a_fresh_browser(app_page, server,
         fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
         fresh.goto(server)
         fresh.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=60_000)
+        choose(fresh, "preset", "ring8")  # the loaded paper-1d run brings its own preset back
+        plane = keyed_frame(fresh, "plane_chart")
+        wait_for(lambda: "modes" in plane.inner_text("body"))
         fresh.get_by_text("Save or load a run").click()
         broken = tmp_path / "broken.zip"
         broken.write_bytes(zipped.read_bytes()[:2000])
@@ -571,6 +577,8 @@ def test_a_run_downloads_as_a_zip_and_loads_in_a_fresh_browser(app_page, server,
         assert counters(fresh) == (0, 0)
         fresh.locator(".st-key-run_upload input[type=file]").set_input_files(str(zipped))
         wait_for(lambda: counters(fresh) == (3, 3))  # the run goes on where it was saved
+        wait_for(lambda: "preset=paper-1d" in fresh.url)  # the sidebar names the run's preset
+        assert "Figure 1's setting" in fresh.locator("[data-testid='stSidebar']").inner_text()
         button(fresh, "iteration").click()
         wait_for(lambda: counters(fresh) == (4, 4))
     finally:

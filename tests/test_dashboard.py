@@ -372,3 +372,12 @@ def test_the_frame_budget_fills_the_target_and_still_trains_on_a_crowded_server(
     assert train_budget(0.02, 0.05) == pytest.approx(0.03)  # a quick machine: the rest of 50 ms
     assert train_budget(0.06, 0.05) == pytest.approx(0.01)  # slow drawing: the minimum
     assert train_budget(0.5, 0.05) == pytest.approx(0.25)  # ten sessions on two cores: half as long
+
+
+def test_a_loaded_run_names_the_preset_closest_to_its_settings():
+    from dashboard.runfile import closest_preset
+    from ganlab.presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        assert closest_preset(preset.config.replace(seed=7)) == name
+    assert closest_preset(PRESETS["paper-1d"].config.replace(lr_d=0.01, k=3)) == "paper-1d"
