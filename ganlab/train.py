@@ -18,7 +18,7 @@ from ganlab.data import get_distribution
 from ganlab.losses import d_loss, g_loss
 from ganlab.models import Discriminator, Dropout, Generator, init_output_bias
 
-__all__ = ["Trainer", "resolve_device", "warmed_ema", "LIVE_FIELDS"]
+__all__ = ["Trainer", "resolve_device", "warmed_ema", "ema_step", "LIVE_FIELDS"]
 
 # Settings a running trainer takes without losing its models.
 LIVE_FIELDS = frozenset(
@@ -38,6 +38,21 @@ def warmed_ema(ema: float, n: int) -> float:
     updates (1,000 at 0.999), and the pictures would look frozen at the start of a run.
     """
     return min(ema, (1 + n) / (10 + n))
+
+
+@torch.no_grad()
+def ema_step(average: torch.nn.Module, live: torch.nn.Module, beta: float) -> None:
+    """average <- beta * average + (1 - beta) * live for the weights; live's buffers (BatchNorm's
+    running statistics: the average must draw with the statistics of G's current layers, not
+    those of its start) are copied."""
+    torch._foreach_lerp_(list(average.parameters()), list(live.parameters()), 1 - beta)
+    _copy_buffers(average, live)
+
+
+def _copy_buffers(average: torch.nn.Module, live: torch.nn.Module) -> None:
+    buffers = list(average.buffers())
+    if buffers:
+        torch._foreach_copy_(buffers, list(live.buffers()))
 
 
 def resolve_device(name: str) -> torch.device:
@@ -256,19 +271,15 @@ class Trainer:
 
     @torch.no_grad()
     def _ema_update(self) -> None:
-        """G_ema <- beta * G_ema + (1 - beta) * G for the weights; G's buffers (BatchNorm's
-        running statistics: the average must draw with the statistics of G's current layers,
-        not those of its start) are copied."""
+        """G_ema <- beta * G_ema + (1 - beta) * G (see ema_step)."""
         ema, live = list(self.G_ema.parameters()), list(self.G.parameters())
         if self.capturing:  # 1 - beta from a device tensor, filled before each replay of the graph
             step = torch._foreach_sub(live, ema)
             torch._foreach_mul_(step, self.ema_weight)
             torch._foreach_add_(ema, step)
+            _copy_buffers(self.G_ema, self.G)
         else:
-            torch._foreach_lerp_(ema, live, 1 - self.ema_beta())
-        buffers = list(self.G_ema.buffers())
-        if buffers:
-            torch._foreach_copy_(buffers, list(self.G.buffers()))
+            ema_step(self.G_ema, self.G, self.ema_beta())
         self.ema_updates += 1
 
     @torch.no_grad()

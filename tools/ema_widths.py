@@ -18,14 +18,12 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ganlab.config import parse_assignment  # noqa: E402
 from ganlab.parzen import parzen_mnist  # noqa: E402
 from ganlab.presets import get_preset  # noqa: E402
-from ganlab.train import Trainer, warmed_ema  # noqa: E402
+from ganlab.train import Trainer, ema_step, warmed_ema  # noqa: E402
 
 
 def main() -> None:
@@ -48,11 +46,8 @@ def main() -> None:
     for i in range(1, args.steps + 1):
         if not trainer.advance(1):
             sys.exit(f"diverged at iteration {i}")
-        beta = warmed_ema(args.other, i - 1)  # the trainer's warm-up, for its update number i - 1
-        with torch.no_grad():
-            torch._foreach_lerp_(list(other.parameters()), list(trainer.G.parameters()), 1 - beta)
-            for kept, live in zip(other.buffers(), trainer.G.buffers()):
-                kept.copy_(live)
+        # the trainer's own update and warm-up, for the update it has just made
+        ema_step(other, trainer.G, warmed_ema(args.other, trainer.ema_updates - 1))
         if i in checks:
             line = {"iteration": i, "elapsed_s": round(time.perf_counter() - start)}
             own = trainer.G_ema
