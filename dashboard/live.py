@@ -1,30 +1,35 @@
-"""What every live view shares: the play/step buttons, one frame of training, the metric curves."""
+"""What every live view shares: the play/step buttons, the frame loop (train a little, take a
+snapshot, draw, on a timer while playing, paced to a frame rate), and the metric curves."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.controls import (
-    FRAME_TARGET_S,
-    MIN_TRAIN_S,
-    MIN_TRAIN_SHARE,
-    STEPS_CHOICES,
-    ViewOptions,
-    reset_trainer,
-)
 from dashboard.live_chart import FRESH_KEY, let_server_send, live_chart
 from dashboard.narrate import KEY as NARRATION_KEY
 from dashboard.sessions import take_seat
-from ganlab.config import ToyConfig
-from ganlab.plots import metrics_chart, mnist_metrics_chart
+from dashboard.trainer_state import reset_trainer
+from dashboard.widgets import STEPS_CHOICES
+from ganlab.config import Config
+from ganlab.figures.kinds import FIGURES
 from ganlab.snapshot import Snapshot, take_snapshot
-from ganlab.snapshot2d import Snapshot2D
-from ganlab.snapshot_mnist import SnapshotMnist
 from ganlab.train import Trainer
+
+FRAME_TARGET_S = 0.04  # auto iterations per frame: a whole frame (training + drawing) aims at 25/s
+MIN_TRAIN_S = 0.01  # ... but each frame trains at least this long (and at least one iteration)
+# ... and, when drawing alone takes longer than the target (a busy server: ten sessions share
+# its cores), at least this fraction of the drawing time, so a crowded room still trains.
+MIN_TRAIN_SHARE = 0.5
+# MNIST: frames of 50 ms, one iteration or more each. At 100 ms (3 a rerun) the view redrew
+# 9.5 times a second and trained 16 G updates; at 50 ms (6 a rerun) 12-14 and 12.5-14
+# (tools/liveperf.py, mnist-mlp, this 2-core machine): smoother, and each frame still trains.
+IMAGE_FRAME_TARGET_S = 0.05
+IMAGE_FRAMES_PER_RUN = 6  # MNIST: grid frames per fragment rerun (the rerun's overhead is paid once)
 
 TICK_S = 0.05  # the browser asks for a rerun this often; a longer rerun is followed at once by the next
 FRAMES_PER_RUN = 8  # while playing, frames drawn per fragment rerun (its overhead is paid once)
@@ -33,6 +38,16 @@ METRICS_TICK_S = 3.0  # the metric curves change slowly: redraw them less often
 HISTORY_MAX = 4000
 METRICS_SPEC_KEY = "metrics_spec"  # the last metric curves drawn: (history key, spec)
 TIMER_KEY = "frame_timer"  # set once the browser's timer reruns the live fragment while playing
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    steps_per_frame: int | None  # training iterations between two redraws; None: auto (a time budget)
+
+
+LiveView = Callable[[ViewOptions], None]  # a kind's live view: its charts, redrawn while playing
+Tab = tuple[str, Callable[[], None]]  # a tab's label, and what draws it
+LiveTab = Callable[[LiveView], Callable[[], None]]  # a live view -> a tab with the buttons above it
 
 
 def aids_label(trainer: Trainer) -> str:
@@ -57,7 +72,7 @@ def _single(what: str) -> None:
     st.session_state["trainer"].advance(1, what)
 
 
-def buttons_ui(cfg: ToyConfig) -> None:
+def buttons_ui(cfg: Config) -> None:
     """Play/pause, one D step, one G step, one iteration, reset (callbacks, outside the fragment)."""
     running = st.session_state["running"]
     specs = [
@@ -151,9 +166,7 @@ def whole_page_rerun_pending() -> bool:
         return False
 
 
-def _snapshot(
-    trainer: Trainer, running: bool, densities: bool, defer: bool = False
-) -> Snapshot | Snapshot2D | SnapshotMnist:
+def _snapshot(trainer: Trainer, running: bool, densities: bool, defer: bool = False) -> Snapshot:
     """Snapshot the trainer; the costly sample metrics at most once a second while playing,
     and not in this one with ``defer`` (every view draws a frame without them: a change shows
     at once, even one that made a new model)."""
@@ -177,7 +190,7 @@ def play_frames(
     densities: bool = True,
     frames: int = FRAMES_PER_RUN,
     target: float = FRAME_TARGET_S,
-) -> list[Snapshot | Snapshot2D | SnapshotMnist]:
+) -> list[Snapshot]:
     """Inside a fragment, one rerun's frames: while playing, ``frames`` times some training
     and a snapshot (the browser plays them in turn), each frame taking about ``target`` seconds
     with auto iterations; paused, one snapshot of the current state.
@@ -248,7 +261,7 @@ def metrics_view(height: int = 460) -> None:
         same_run = cached is not None and cached[0][0] == key[0] and cached[0][3] == height
         if not same_run or (cached[0] != key and not (first and ss["running"])):
             shown = history[:: max(1, len(history) // 600)]
-            chart = metrics_chart if "jsd" in history[-1] else mnist_metrics_chart
+            chart = FIGURES[ss["trainer"].cfg.kind].curves
             cached = ss[METRICS_SPEC_KEY] = (key, chart(shown, height=height).to_plotly_json())
         live_chart(cached[1], key="metrics_chart")
 

@@ -7,26 +7,19 @@ from dataclasses import fields
 
 import streamlit as st
 
-from dashboard.controls import config_widget_values, new_model
 from dashboard.live import HISTORY_MAX
+from dashboard.trainer_state import new_model
 from dashboard.urlstate import PARSERS
-from ganlab.config import ToyConfig
+from dashboard.widgets import config_widget_values
+from ganlab.config import Config
+from ganlab.figures.run import run_zip
 from ganlab.presets import PRESETS
-from ganlab.runzip import RunZipError, export_run, import_run, run_figures
-from ganlab.train import Trainer
+from ganlab.runs.runzip import RunZipError, import_run
 
 IMPORT_ERROR = "run_import_error"
 
 
-def _export(trainer: Trainer, history: list[dict]) -> bytes:
-    """The zip, made when the button is clicked (on a server thread, while training may go on:
-    the trainer's lock keeps the checkpoint and the figures of one and the same state)."""
-    rows = list(history)
-    with trainer.lock:
-        return export_run(trainer, rows, run_figures(trainer, rows))
-
-
-def _not_offered(cfg: ToyConfig) -> list[str]:
+def _not_offered(cfg: Config) -> list[str]:
     """Settings of ``cfg`` that the sidebar cannot show exactly (loading them would change them)."""
     bad = []
     for name, parse in PARSERS.items():
@@ -42,11 +35,11 @@ def _not_offered(cfg: ToyConfig) -> list[str]:
     return bad
 
 
-def closest_preset(cfg: ToyConfig) -> str:
+def closest_preset(cfg: Config) -> str:
     """The preset whose settings differ from ``cfg``'s in the fewest fields (the first of equals):
     a loaded run has no preset name, and the sidebar's should describe the run, not the last."""
     skip = {"device", "seed", "points"}
-    names = [f.name for f in fields(ToyConfig) if f.name not in skip]
+    names = [f.name for f in fields(Config) if f.name not in skip]
 
     def differences(preset: str) -> int:
         other = PRESETS[preset].config
@@ -91,7 +84,7 @@ def run_file_ui() -> None:
         if trainer is not None:
             st.download_button(
                 ":material/download: Download this run",
-                data=functools.partial(_export, trainer, state["history"]),
+                data=functools.partial(run_zip, trainer, state["history"]),
                 file_name=f"ganlab-{state.get('preset', 'run')}.zip",
                 mime="application/zip",
                 on_click="ignore",

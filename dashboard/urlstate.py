@@ -11,74 +11,28 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import controls as c
 from dashboard.presenter import PRESENT_KEY
-from ganlab.config import CHOICES, LIMITS
+from dashboard.widgets import OPTIONS, preset_widget_values
 from ganlab.presets import PRESETS
 
-__all__ = ["read_url", "write_url", "warn_skipped", "url_params"]
+__all__ = ["read_url", "write_url", "warn_skipped", "url_params", "PARSERS"]
 
 
-def _choice(options: list) -> Callable[[str], object]:
-    """Parse one of ``options`` (numbers compared by value, so 0.0002 and 2e-4 are the same)."""
+def _parser(name: str) -> Callable[[str], object]:
+    parse = OPTIONS[name].parse
+    if name != "p_data":
+        return parse
 
-    def parse(text: str) -> object:
-        for option in options:
-            if isinstance(option, str) and text == option:
-                return option
-            if not isinstance(option, str):
-                try:
-                    if math.isclose(float(text), option, rel_tol=1e-9, abs_tol=1e-12):
-                        return option
-                except ValueError:
-                    pass
-        raise ValueError(text)
-
-    return parse
-
-
-def _int_in(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if not lo <= value <= hi:
+    def p_data(text: str) -> object:
+        if text == "custom":  # drawn points stay local: a link cannot carry them
             raise ValueError(text)
-        return value
+        return parse(text)
 
-    return parse
-
-
-def _momentum(text: str) -> float:
-    value = round(float(text), 2)
-    if not 0.0 <= value <= 0.99:  # the slider's range; NaN fails this test too
-        raise ValueError(text)
-    return value
+    return p_data
 
 
-PARSERS: dict[str, Callable[[str], object]] = {
-    "p_data": _choice([p for p in CHOICES["p_data"] if p != "custom"]),  # drawn points stay local
-    "model": _choice(list(CHOICES["model"])),
-    "lr_d": _choice(c.LEARNING_RATES),
-    "lr_g": _choice(c.LEARNING_RATES),
-    "k": _int_in(1, 20),
-    "latent_dim": _int_in(1, int(LIMITS["latent_dim"][1])),
-    "noise": _choice(list(CHOICES["noise"])),
-    "batch_size": _choice(c.BATCH_SIZES),
-    "hidden": _choice(c.WIDTHS),
-    "depth": _int_in(1, 4),
-    "g_loss": _choice(list(CHOICES["g_loss"])),
-    "optimizer": _choice(list(CHOICES["optimizer"])),
-    "momentum": _momentum,
-    "pack": _int_in(1, 8),
-    "instance_noise": _choice(c.INSTANCE_NOISE_CHOICES),
-    "instance_noise_steps": _int_in(0, 1_000_000),
-    "r1": _choice(c.R1_CHOICES),
-    "g_activation": _choice(list(CHOICES["g_activation"])),
-    "maxout": _int_in(1, 8),
-    "ema": _choice(c.EMA_CHOICES),
-    "decay_steps": _int_in(0, 1_000_000),
-    "seed": _int_in(0, 2**31 - 1),
-    "steps_per_frame": _choice(c.STEPS_CHOICES),
-}
+# What a link may set: every sidebar setting, read as its widget reads it.
+PARSERS: dict[str, Callable[[str], object]] = {name: _parser(name) for name in OPTIONS}
 MAX_VALUE_CHARS = 40
 
 
@@ -98,7 +52,7 @@ def read_url() -> None:
     preset = params.pop("preset", None)
     if preset is not None and preset in PRESETS:
         st.session_state["preset"] = preset
-        st.session_state.update(c.preset_widget_values(preset))
+        st.session_state.update(preset_widget_values(preset))
     elif preset is not None:
         skipped.append("preset")
     for name, text in params.items():
@@ -117,7 +71,7 @@ def url_params() -> dict[str, str]:
     """The preset and every sidebar value that differs from it, as URL parameters."""
     state = st.session_state
     preset = state["preset"]
-    defaults = {**c.preset_widget_values(preset), "w_steps_per_frame": "auto"}
+    defaults = {**preset_widget_values(preset), "w_steps_per_frame": "auto"}
     out = {"preset": preset}
     if state.get(PRESENT_KEY):
         out[PRESENT_KEY] = "1"

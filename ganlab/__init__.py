@@ -1,18 +1,27 @@
-"""ganlab: watch a GAN learn, step by step (Goodfellow et al. 2014, arXiv 1406.2661)."""
+"""ganlab: watch a GAN learn, step by step (Goodfellow et al. 2014, arXiv 1406.2661).
+
+The rooms, lowest first (docs/architecture.md): config, presets, files; data; models, losses,
+measure; train; snapshot; runs; figures; bench; cli. Data flows one way: Config -> Trainer ->
+Snapshot -> figure -> dashboard or file.
+
+>>> from ganlab import Config, Trainer, take_snapshot
+"""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-__all__ = ["ConfigError", "ToyConfig", "Trainer", "Snapshot", "take_snapshot", "PRESETS", "get_preset"]
+__all__ = ["ConfigError", "Config", "Trainer", "Snapshot", "take_snapshot", "PRESETS", "get_preset"]
 __version__ = "0.1.0"
 
 # Loaded on first use (PEP 562), so `import ganlab.cli` does not pull in torch and scipy:
 # `ganlab --help` and a mistyped argument answer at once instead of after ~4 s of imports.
+# Inside ganlab, modules import from the room that holds a name, never from here
+# (tools/import_graph.py checks it).
 _HOMES = {
     "ConfigError": "ganlab.config",
-    "ToyConfig": "ganlab.config",
+    "Config": "ganlab.config",
     "PRESETS": "ganlab.presets",
     "get_preset": "ganlab.presets",
     "Snapshot": "ganlab.snapshot",

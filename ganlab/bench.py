@@ -9,10 +9,15 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ganlab.config import ToyConfig
+from ganlab.config import Config
+from ganlab.data import get_distribution
+from ganlab.figures.kinds import FIGURES
+from ganlab.figures.spec import spec_json
 from ganlab.models import Discriminator, Generator
 from ganlab.presets import BENCH_PRESETS, get_preset
-from ganlab.train import Trainer, device_label, resolve_device
+from ganlab.snapshot import take_snapshot
+from ganlab.train import Trainer
+from ganlab.train.device import device_label, resolve_device
 
 __all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "device_sync", "BENCH_PRESETS"]
 
@@ -53,17 +58,15 @@ def _four_figures(x: float) -> float:
     return float(f"{x:.4g}")
 
 
-def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
+def textbook_loop(cfg: Config) -> Callable[[], None]:
     """One Algorithm-1 iteration written as the common tutorials write it (pytorch/examples
     dcgan): a DataLoader, per-step ``.to(device)``, two D passes, separate
     zero_grad/backward/step, and ``.item()`` for logging every step."""
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
-    from ganlab.data import get_distribution
-
     n = cfg.batch_size * cfg.pack  # a minibatch of m packs of D's inputs, as the trainer's
     dist = get_distribution(cfg.p_data)
-    if cfg.data_dim == 784:  # the 50,000 training images as floats, as a tutorial's Dataset gives them
+    if cfg.kind == "mnist":  # the 50,000 training images as floats, as a tutorial's Dataset gives them
         data = dist.images("cpu").float().div(255.0)
     else:
         data = dist.sample(100_000, torch.Generator().manual_seed(cfg.seed), torch.device("cpu"))
@@ -117,19 +120,11 @@ def textbook_loop(cfg: ToyConfig) -> Callable[[], None]:
 def frame_ms(trainer: Trainer, repeats: int = 15) -> float:
     """Median time to build one dashboard frame as the live view does while playing: a light
     snapshot (the costly metrics come once a second, not every frame) and its chart JSON."""
-    from ganlab.figspec import spec_json
-    from ganlab.plots import figure1_spec, grid_spec, plane_spec
-    from ganlab.snapshot import take_snapshot
+    specs = FIGURES[trainer.cfg.kind].frame
 
     def frame() -> None:
-        snap = take_snapshot(trainer, metrics=False, densities=False)
-        if trainer.cfg.data_dim == 1:
-            spec_json(figure1_spec(snap, title="frame"))
-        elif trainer.cfg.data_dim == 2:
-            spec_json(plane_spec(snap, "d", title="frame"))
-        else:
-            for grid in (snap.fixed, snap.fresh):
-                spec_json(grid_spec(grid))
+        for spec in specs(take_snapshot(trainer, metrics=False, densities=False)):
+            spec_json(spec)
 
     times = []
     for _ in range(repeats):
@@ -173,7 +168,7 @@ def run_bench(
         trainer = Trainer(cfg)
         # Iterations per guarded call (the guard syncs once per call). On CUDA, enough that the
         # iteration is captured (a capture warms up on a few eager iterations first).
-        per_call = 10 if cfg.data_dim < 784 or dev.type == "cuda" else 2
+        per_call = 10 if cfg.kind != "mnist" or dev.type == "cuda" else 2
         calls, textbook_rate = _rates(
             [lambda t=trainer, n=per_call: t.advance(n), textbook_loop(cfg)], seconds, sync
         )

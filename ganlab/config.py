@@ -1,4 +1,4 @@
-"""One frozen dataclass per experiment kind, carrying every knob, validated on creation."""
+"""One frozen Config for every run (1D, 2D and MNIST), carrying every knob, validated on creation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = [
     "ConfigError",
-    "ToyConfig",
+    "Config",
     "LIMITS",
     "CHOICES",
     "MAX_POINTS",
@@ -16,6 +16,8 @@ __all__ = [
     "P_DATA_2D",
     "P_DATA_IMAGES",
     "MNIST_MODELS",
+    "MLP_SETTINGS",
+    "KINDS",
     "parse_assignment",
 ]
 
@@ -52,6 +54,10 @@ P_DATA_IMAGES = ("mnist",)  # 28 x 28 images as 784-vectors in [0, 1]
 # Network families: "mlp" is the toy MLP (hidden x depth, any p_data); the others are fixed
 # MNIST architectures: the paper's (maxout D with dropout), the seed tutorial's MLP, a small DCGAN.
 MNIST_MODELS = ("paper", "tutorial", "dcgan")
+# Settings of the "mlp" networks only: the fixed MNIST architectures have their own sizes.
+MLP_SETTINGS = ("hidden", "depth", "maxout", "g_activation")
+# The kinds of run, by the dimension of p_data: each has its snapshot, views and pictures.
+KINDS = {1: "1d", 2: "2d", 784: "mnist"}
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "p_data": P_DATA_1D + P_DATA_2D + P_DATA_IMAGES,
@@ -65,11 +71,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class ToyConfig:
-    """Every knob of a 1D toy GAN (Goodfellow et al. 2014, Algorithm 1).
+class Config:
+    """Every knob of one GAN run (Goodfellow et al. 2014, Algorithm 1): 1D, 2D or MNIST.
 
-    >>> ToyConfig(k=5).k
+    >>> Config(k=5).k
     5
+    >>> Config(p_data="mnist", model="paper").kind
+    'mnist'
     """
 
     p_data: str = "gaussian"  # target distribution, see ganlab.data.toy
@@ -131,7 +139,17 @@ class ToyConfig:
             return 784
         return 1 if self.p_data in P_DATA_1D else 2
 
-    def replace(self, **changes: Any) -> ToyConfig:
+    @property
+    def kind(self) -> str:
+        """The kind of run: "1d", "2d" or "mnist" (see KINDS)."""
+        return KINDS[self.data_dim]
+
+    def applies(self, name: str) -> bool:
+        """Whether setting ``name`` changes this run's networks or training (hidden width and
+        depth, maxout and G's units mean nothing to the fixed MNIST architectures)."""
+        return self.model == "mlp" or name not in MLP_SETTINGS
+
+    def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated; unknown names are an error)."""
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
@@ -142,7 +160,7 @@ class ToyConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any) -> ToyConfig:
+    def from_dict(cls, data: Any) -> Config:
         """Build from a mapping, e.g. a config.json; unknown keys are an error."""
         if not isinstance(data, dict):
             raise ConfigError(f"a config must be a JSON object, got {type(data).__name__}")
@@ -168,15 +186,15 @@ def _check_points(points: Any) -> tuple[tuple[float, float], ...]:
     return pts
 
 
-def parse_assignment(cfg: ToyConfig, text: str) -> ToyConfig:
+def parse_assignment(cfg: Config, text: str) -> Config:
     """Apply one ``key=value`` (as given to ``--set``), converting value to the field's type."""
     key, sep, raw = text.partition("=")
     key, raw = key.strip().replace("-", "_"), raw.strip()
     if not sep or not key:
         raise ConfigError(f"--set expects key=value, got {text!r}")
-    types = {f.name: f.type for f in fields(ToyConfig)}
+    types = {f.name: f.type for f in fields(Config)}
     if key not in types:
-        raise ConfigError(f"unknown setting {key!r}; known: {', '.join(ToyConfig.names())}")
+        raise ConfigError(f"unknown setting {key!r}; known: {', '.join(Config.names())}")
     if key == "points":
         raise ConfigError("points cannot be set with --set; give a CSV of x,y with --data FILE")
     value: Any = raw

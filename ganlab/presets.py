@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ganlab.config import ConfigError, ToyConfig
+from ganlab.config import Config, ConfigError
 
 __all__ = ["Preset", "PRESETS", "BENCH_PRESETS", "get_preset"]
 
@@ -12,7 +12,7 @@ __all__ = ["Preset", "PRESETS", "BENCH_PRESETS", "get_preset"]
 @dataclass(frozen=True)
 class Preset:
     name: str
-    config: ToyConfig
+    config: Config
     steps: int  # training iterations for `ganlab train` when --steps is not given
     about: str
 
@@ -22,26 +22,26 @@ PRESETS: dict[str, Preset] = {
     for p in [
         Preset(
             "paper-1d",
-            ToyConfig(),
+            Config(),
             3000,
             "Figure 1's setting: a Gaussian p_data, 1D z, k = 1. p_g slides onto p_data.",
         ),
         Preset(
             "paper-1d-k5",
-            ToyConfig(k=5),
+            Config(k=5),
             2000,
             "As paper-1d with k = 5: D stays near D*, so G follows a better-informed gradient.",
         ),
         Preset(
             "bimodal-1d",
-            ToyConfig(p_data="mixture", k=5, hidden=64),
+            Config(p_data="mixture", k=5, hidden=64),
             4000,
             "Two separated modes: watch G stretch across the gap (the density it leaves there "
             "is the price of a continuous G).",
         ),
         Preset(
             "saturating-1d",
-            ToyConfig(g_loss="minimax", lr_d=1e-2, k=5),
+            Config(g_loss="minimax", lr_d=1e-2, k=5),
             1500,
             "The minimax G loss log(1 - D(G(z))) with a strong D: D rejects the fakes, G's "
             "gradient vanishes, and p_g hardly moves (the paper's Section 3). Switch the G loss "
@@ -50,7 +50,7 @@ PRESETS: dict[str, Preset] = {
         # -- 2D: the mode benchmarks of VEEGAN and PacGAN, and what they teach ----------------
         Preset(
             "ring8",
-            ToyConfig(
+            Config(
                 p_data="ring8",
                 latent_dim=2,
                 hidden=128,
@@ -69,7 +69,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "grid25",
-            ToyConfig(
+            Config(
                 p_data="grid25",
                 latent_dim=2,
                 hidden=128,
@@ -89,7 +89,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "ring8-collapse",
-            ToyConfig(
+            Config(
                 p_data="ring8", latent_dim=2, hidden=128, depth=3, noise="uniform", k=3, lr_d=1e-3, lr_g=5e-4
             ),
             8000,
@@ -102,7 +102,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "ring8-saturating",
-            ToyConfig(p_data="ring8", latent_dim=2, hidden=128, depth=3, g_loss="minimax", lr_d=1e-2, k=5),
+            Config(p_data="ring8", latent_dim=2, hidden=128, depth=3, g_loss="minimax", lr_d=1e-2, k=5),
             2000,
             "The minimax G loss log(1 - D(G(z))) saturates: once D rejects the fakes, the gradient "
             "arrows shrink to nothing and G stalls (the paper's Section 3). Switch the G loss to "
@@ -110,7 +110,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "ring8-strong-d",
-            ToyConfig(p_data="ring8", latent_dim=2, hidden=128, depth=3, k=10, lr_d=1e-2, lr_g=1e-4),
+            Config(p_data="ring8", latent_dim=2, hidden=128, depth=3, k=10, lr_d=1e-2, lr_g=1e-4),
             2000,
             "D too strong: k = 10 D steps at learning rate 0.01 per G step at 0.0001. D separates "
             "real from fake almost perfectly (mean D(real) near 1, D(fake) near 0, V near its maximum "
@@ -120,7 +120,7 @@ PRESETS: dict[str, Preset] = {
         # -- MNIST ------------------------------------------------------------------------------
         Preset(
             "mnist-paper",
-            ToyConfig(
+            Config(
                 p_data="mnist",
                 model="paper",
                 latent_dim=100,
@@ -143,14 +143,14 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "mnist-mlp",
-            ToyConfig(p_data="mnist", model="tutorial", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
+            Config(p_data="mnist", model="tutorial", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
             20_000,
             "The MLP GAN of the usual PyTorch tutorial: G of Linear-BatchNorm-ReLU blocks (128 to 1024), "
             "D of Linear-LeakyReLU(0.2) blocks (512 to 128), Adam 2e-4 with beta1 0.5, batch 128.",
         ),
         Preset(
             "mnist-dcgan",
-            ToyConfig(p_data="mnist", model="dcgan", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
+            Config(p_data="mnist", model="dcgan", latent_dim=64, batch_size=128, lr_d=2e-4, lr_g=2e-4),
             10_000,
             "A small DCGAN: transposed convolutions up from 7 x 7 in G, strided convolutions down in D, "
             "batch norm, Adam 2e-4 with beta1 0.5, batch 128.",

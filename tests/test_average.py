@@ -10,9 +10,9 @@ import sys
 import pytest
 import torch
 
-from ganlab import ToyConfig, Trainer
-from ganlab.average import BN_BATCHES, AverageError, average_generators
+from ganlab import Config, Trainer
 from ganlab.cli import main
+from ganlab.runs.average import BN_BATCHES, AverageError, average_generators
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_an_average_without_ema_samples_but_does_not_train_on(tmp_path, capsys):
 
 
 def test_a_batchnorm_generators_statistics_are_measured_for_the_averaged_weights():
-    cfg = ToyConfig(p_data="mnist", model="tutorial", latent_dim=16, batch_size=32, device="cpu")
+    cfg = Config(p_data="mnist", model="tutorial", latent_dim=16, batch_size=32, device="cpu")
     a = Trainer(cfg)
     assert a.advance(2)
     b = Trainer(cfg)
@@ -147,7 +147,7 @@ def test_a_batchnorm_generators_statistics_are_measured_for_the_averaged_weights
 
 def test_average_generators_refuses_a_single_state():
     with pytest.raises(AverageError, match="at least two"):
-        average_generators([Trainer(ToyConfig(device="cpu"))], ["a"])
+        average_generators([Trainer(Config(device="cpu"))], ["a"])
 
 
 def test_a_run_keeps_its_id_through_a_resume_and_new_models_get_another(kept, tmp_path):

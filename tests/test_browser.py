@@ -19,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from dashboard.live import FRAMES_PER_RUN
 from ganlab.cli import streamlit_command
-from ganlab.plots import BACKGROUNDS
+from ganlab.figures.toy2d import BACKGROUNDS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -554,7 +554,7 @@ def test_a_run_downloads_as_a_zip_and_loads_in_a_fresh_browser(app_page, server,
         page.locator(".st-key-export_run button").first.click()
     zipped = tmp_path / info.value.suggested_filename
     info.value.save_as(zipped)
-    from ganlab.runzip import import_run
+    from ganlab.runs.runzip import import_run
 
     run = import_run(zipped.read_bytes())
     assert (run.trainer.d_updates, run.trainer.g_updates) == (3, 3)

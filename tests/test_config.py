@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from ganlab.config import ConfigError, ToyConfig, parse_assignment
+from ganlab.config import Config, ConfigError, parse_assignment
 
 
 @pytest.mark.parametrize(
@@ -24,22 +24,22 @@ from ganlab.config import ConfigError, ToyConfig, parse_assignment
 )
 def test_bad_values_give_one_clear_line(changes, fragment):
     with pytest.raises(ConfigError) as err:
-        ToyConfig().replace(**changes)
+        Config().replace(**changes)
     assert fragment in str(err.value)
     assert "\n" not in str(err.value)
 
 
 def test_parse_assignment_converts_types():
-    cfg = parse_assignment(parse_assignment(ToyConfig(), "k=3"), "lr-d=0.01")
+    cfg = parse_assignment(parse_assignment(Config(), "k=3"), "lr-d=0.01")
     assert (cfg.k, cfg.lr_d) == (3, 0.01)
     with pytest.raises(ConfigError, match="k must be an integer"):
-        parse_assignment(ToyConfig(), "k=three")
+        parse_assignment(Config(), "k=three")
     with pytest.raises(ConfigError, match="key=value"):
-        parse_assignment(ToyConfig(), "k")
+        parse_assignment(Config(), "k")
 
 
 def test_round_trip_through_dict():
-    cfg = ToyConfig(k=4, g_loss="minimax")
-    assert ToyConfig.from_dict(cfg.to_dict()) == cfg
+    cfg = Config(k=4, g_loss="minimax")
+    assert Config.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ConfigError, match="JSON object"):
-        ToyConfig.from_dict([1, 2])
+        Config.from_dict([1, 2])

@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from ganlab.bench import run_bench
-from ganlab.config import ToyConfig
-from ganlab.cudagraph import GRAPHS_ENV, graph_blocker
+from ganlab.config import Config
 from ganlab.presets import get_preset
 from ganlab.train import LR_FLOOR, Trainer
+from ganlab.train.cudagraph import GRAPHS_ENV, graph_blocker
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -58,7 +58,7 @@ def test_graph_replays_match_eager_steps(preset, monkeypatch):
 
 @cuda
 def test_live_changes_reuse_or_recapture_once():
-    t = Trainer(ToyConfig(device="cuda", decay_steps=1000))
+    t = Trainer(Config(device="cuda", decay_steps=1000))
     assert t.advance(8) and _graphed(t)
     graph = t._graph
     lr_before = float(t.opt_d.param_groups[0]["lr"])
@@ -78,7 +78,7 @@ def test_live_changes_reuse_or_recapture_once():
 
 @cuda
 def test_rollback_inside_graph_keeps_last_good_state():
-    t = Trainer(ToyConfig(device="cuda"))
+    t = Trainer(Config(device="cuda"))
     assert t.advance(8) and _graphed(t)
     before, counts = _weights(t), (t.d_updates, t.g_updates)
     lr = t.opt_d.param_groups[0]["lr"]
@@ -119,12 +119,12 @@ def test_bench_on_cuda_reports_the_graph():
 
 @cuda
 def test_new_data_is_a_new_graph_and_threads_take_turns():
-    t = Trainer(ToyConfig(device="cuda", p_data="custom", points=((0, 0), (1, 1), (2, 0))))
+    t = Trainer(Config(device="cuda", p_data="custom", points=((0, 0), (1, 1), (2, 0))))
     assert t.advance(8) and _graphed(t)
     graph = t._graph
     t.apply(t.cfg.replace(points=((0, 0), (1, 1))))  # new data tensors: the old graph must not be replayed
     assert t.advance(8) and t._graph is not graph and _graphed(t)
-    other = Trainer(ToyConfig(device="cuda", k=2))  # a second dashboard session in the same process
+    other = Trainer(Config(device="cuda", k=2))  # a second dashboard session in the same process
     errors: list[BaseException] = []
 
     def train(trainer: Trainer) -> None:
@@ -148,9 +148,9 @@ def test_new_data_is_a_new_graph_and_threads_take_turns():
 FAILED_CAPTURE = """
 import math, warnings
 import torch
-from ganlab.config import ToyConfig
+from ganlab.config import Config
 from ganlab.train import Trainer
-t = Trainer(ToyConfig(device="cuda"))
+t = Trainer(Config(device="cuda"))
 real = t.iteration
 def with_host_read():
     real()
@@ -164,7 +164,7 @@ assert t._graph is None and t.g_updates == 8, (t._graph, t.g_updates)
 assert "capture failed in this process" in t.fast_path, t.fast_path
 t.iteration = real
 assert t.advance(8) and t.g_updates == 16 and t._graph is None  # eager from now on
-paper = Trainer(ToyConfig(device="cuda", p_data="mnist", model="paper", latent_dim=100, batch_size=16))
+paper = Trainer(Config(device="cuda", p_data="mnist", model="paper", latent_dim=100, batch_size=16))
 assert paper.advance(4)  # dropout masks (the trainer's generator) drawn eagerly
 assert all(math.isfinite(float(p.sum())) for p in (*t.G.parameters(), *paper.D.parameters()))
 print("eager after a failed capture: ok")
@@ -183,7 +183,7 @@ def test_failed_capture_falls_back_to_eager():
 
 # -- device-free parts ------------------------------------------------------------------------------
 def test_graph_blocker_names_each_reason(monkeypatch):
-    t = Trainer(ToyConfig(device="cpu"))
+    t = Trainer(Config(device="cpu"))
     assert t.fast_path == "eager (not on CUDA)"
     t.device = torch.device("cuda")  # the blocker reads only the device's kind and the settings
     assert graph_blocker(t) is None
@@ -192,9 +192,9 @@ def test_graph_blocker_names_each_reason(monkeypatch):
         ({"instance_noise": 0.1}, "instance noise"),
         ({"optimizer": "sgd", "decay_steps": 100}, "decaying"),
     ]:
-        t.cfg = ToyConfig(device="cpu", **change)
+        t.cfg = Config(device="cpu", **change)
         assert words in graph_blocker(t)
-    t.cfg = ToyConfig(device="cpu", optimizer="sgd", decay_steps=100)
+    t.cfg = Config(device="cpu", optimizer="sgd", decay_steps=100)
     t.g_updates = 100  # decayed to the floor: a fixed rate again
     assert graph_blocker(t) is None
     monkeypatch.setenv(GRAPHS_ENV, "0")
@@ -203,7 +203,7 @@ def test_graph_blocker_names_each_reason(monkeypatch):
 
 def test_a_live_change_keeps_the_data_object():
     """A captured graph reads the data's tensors: a change of learning rate must not replace them."""
-    t = Trainer(ToyConfig(device="cpu", p_data="custom", points=((0, 0), (1, 1))))
+    t = Trainer(Config(device="cpu", p_data="custom", points=((0, 0), (1, 1))))
     dist = t.dist
     t.apply(t.cfg.replace(lr_d=1e-4, k=2))
     assert t.dist is dist

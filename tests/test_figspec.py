@@ -6,8 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from ganlab.figspec import as_figure, spec_json
-from ganlab.plots import (
+from ganlab.figures.mnist import d_histogram_spec, digit_share_spec
+from ganlab.figures.spec import as_figure, spec_json
+from ganlab.figures.toy1d import figure1_spec
+from ganlab.figures.toy2d import (
     BACKGROUNDS,
     DOT_RADIUS,
     DOT_SIDES,
@@ -15,9 +17,6 @@ from ganlab.plots import (
     _dots,
     _manifold_lines,
     arrow_vectors,
-    d_histogram_spec,
-    digit_share_spec,
-    figure1_spec,
     plane_spec,
 )
 from ganlab.presets import get_preset

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.urlstate import PARSERS
-from ganlab.checkpoint import CheckpointError, load_checkpoint
-from ganlab.config import ConfigError, ToyConfig, parse_assignment
+from ganlab.config import Config, ConfigError, parse_assignment
 from ganlab.data.points import PointsError, read_points_csv
+from ganlab.runs.checkpoint import CheckpointError, load_checkpoint
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NUMBERISH = st.one_of(
@@ -46,18 +46,18 @@ def test_any_csv_bytes_give_points_or_one_line(data):
         st.text(max_size=60),
         st.builds(
             lambda k, v: f"{k}={v}",
-            st.sampled_from([*ToyConfig.names(), "points", "flavour", ""]),
+            st.sampled_from([*Config.names(), "points", "flavour", ""]),
             NUMBERISH,
         ),
     )
 )
 def test_any_set_assignment_gives_a_valid_config_or_one_line(text):
     try:
-        cfg = parse_assignment(ToyConfig(), text)
+        cfg = parse_assignment(Config(), text)
     except ConfigError as exc:
         assert one_line(exc)
         return
-    assert cfg == ToyConfig.from_dict(cfg.to_dict())  # what came back passes validation again
+    assert cfg == Config.from_dict(cfg.to_dict())  # what came back passes validation again
 
 
 @FAST
@@ -92,7 +92,7 @@ def test_any_checkpoint_bytes_are_refused_in_one_line(tmp_path_factory, data):
     ],
 )
 def test_well_formed_but_wrong_checkpoints_are_refused(tmp_path, state):
-    from ganlab.checkpoint import load_trainer
+    from ganlab.runs.load import load_trainer
 
     buf = io.BytesIO()
     torch.save(state, buf)

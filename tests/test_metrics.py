@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from ganlab.metrics import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
+from ganlab.measure.theory import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
 
 X = np.linspace(-12, 12, 40_001)
 

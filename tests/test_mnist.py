@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab import ToyConfig, Trainer
+from ganlab import Config, Trainer
 from ganlab.cli import main
 from ganlab.config import ConfigError
 from ganlab.data.mnist import SHIPPED, TRAIN_END, MnistError, load_mnist, read_idx
-from ganlab.images import nearest_training, z_walk
-from ganlab.judge import JUDGE_PATH, JudgeError, frechet_distance, judge_samples, load_judge
-from ganlab.parzen import SIGMAS, parzen_evaluate, parzen_log_likelihood
+from ganlab.figures.digits import nearest_training, z_walk
+from ganlab.measure.judge import JUDGE_PATH, JudgeError, frechet_distance, judge_samples, load_judge
+from ganlab.measure.parzen import SIGMAS, parzen_evaluate, parzen_log_likelihood
 from ganlab.snapshot import take_snapshot
-from ganlab.snapshot_mnist import GRID_SIDE, SnapshotMnist
+from ganlab.snapshot.mnist import GRID_SIDE, SnapshotMnist
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -86,7 +86,7 @@ def test_a_raw_idx_directory_works_too(tmp_path):
 
 @pytest.mark.parametrize("model", ["paper", "tutorial", "dcgan", "mlp"])
 def test_each_mnist_model_takes_a_training_step(model):
-    cfg = ToyConfig(p_data="mnist", model=model, latent_dim=16, batch_size=16, hidden=32)
+    cfg = Config(p_data="mnist", model=model, latent_dim=16, batch_size=16, hidden=32)
     trainer = Trainer(cfg)
     before = [p.detach().clone() for p in trainer.G.parameters()]
     assert trainer.advance(1)
@@ -103,7 +103,7 @@ def test_dropout_masks_come_from_the_runs_own_generator():
     """mnist-paper's D drops units with masks drawn from the trainer's generator: the same seed
     gives the same run whatever else draws random numbers meanwhile, and a run saved and
     resumed goes on exactly as an unbroken one."""
-    cfg = ToyConfig(p_data="mnist", model="paper", latent_dim=16, batch_size=16, device="cpu")
+    cfg = Config(p_data="mnist", model="paper", latent_dim=16, batch_size=16, device="cpu")
 
     def weights(t: Trainer) -> torch.Tensor:
         return torch.cat([p.detach().flatten() for p in (*t.G.parameters(), *t.D.parameters())])
@@ -126,7 +126,7 @@ def test_dropout_masks_come_from_the_runs_own_generator():
 
 def test_the_weight_average_of_a_batchnorm_generator_draws_with_gs_statistics():
     """With EMA on, the averaged G takes G's BatchNorm running statistics (not its start's)."""
-    trainer = Trainer(ToyConfig(p_data="mnist", model="tutorial", latent_dim=16, batch_size=16, ema=0.999))
+    trainer = Trainer(Config(p_data="mnist", model="tutorial", latent_dim=16, batch_size=16, ema=0.999))
     assert trainer.advance(3)
     norms = [m for m in trainer.G_ema.modules() if isinstance(m, torch.nn.BatchNorm1d)]
     assert norms and all(float(m.running_var.sub(1).abs().max()) > 1e-3 for m in norms)  # moved off 1
@@ -135,7 +135,7 @@ def test_the_weight_average_of_a_batchnorm_generator_draws_with_gs_statistics():
 
 
 def test_the_papers_model_has_the_papers_shapes():
-    trainer = Trainer(ToyConfig(p_data="mnist", model="paper", latent_dim=100))
+    trainer = Trainer(Config(p_data="mnist", model="paper", latent_dim=100))
     linears = [m for m in trainer.G.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(100, 1200), (1200, 1200), (1200, 784)]
     d_sizes = [p.shape for p in trainer.D.parameters() if p.ndim == 2]
@@ -148,13 +148,13 @@ def test_the_papers_model_has_the_papers_shapes():
 
 def test_mnist_models_need_mnist():
     with pytest.raises(ConfigError, match="MNIST network"):
-        ToyConfig(p_data="ring8", model="paper")
+        Config(p_data="ring8", model="paper")
     with pytest.raises(ConfigError, match="pack"):
-        ToyConfig(p_data="mnist", model="dcgan", pack=2)
+        Config(p_data="mnist", model="dcgan", pack=2)
 
 
 def test_mnist_snapshot_has_fixed_and_fresh_grids():
-    trainer = Trainer(ToyConfig(p_data="mnist", model="mlp", latent_dim=8, batch_size=16, hidden=32))
+    trainer = Trainer(Config(p_data="mnist", model="mlp", latent_dim=8, batch_size=16, hidden=32))
     trainer.advance(1)
     a, b = take_snapshot(trainer), take_snapshot(trainer)
     assert isinstance(a, SnapshotMnist) and a.fixed.shape == (GRID_SIDE**2, 28, 28)
@@ -292,8 +292,8 @@ def test_figures_2_and_3_from_a_run(tmp_path, capsys):
 def test_a_run_exported_as_zip_and_a_kept_state_are_evaluated_too(tmp_path, capsys):
     """`ganlab eval` prints its result for a .zip or .pt run (it wrote into the zip's path and
     failed after the work, before)."""
-    from ganlab.checkpoint import load_trainer
-    from ganlab.runzip import export_run
+    from ganlab.runs.load import load_trainer
+    from ganlab.runs.runzip import export_run
 
     run = tmp_path / "run"
     args = ["train", "--preset", "mnist-mlp", "--steps", "2", "--keep-every", "1", "--out", str(run)]
@@ -308,7 +308,7 @@ def test_a_run_exported_as_zip_and_a_kept_state_are_evaluated_too(tmp_path, caps
 
 
 def test_z_walk_runs_from_one_end_to_the_other():
-    trainer = Trainer(ToyConfig(p_data="mnist", model="mlp", latent_dim=8, hidden=32))
+    trainer = Trainer(Config(p_data="mnist", model="mlp", latent_dim=8, hidden=32))
     z0, z1 = torch.zeros(8), torch.ones(8)
     walk = z_walk(trainer, z0, z1, steps=5)
     with trainer.evaluating(), torch.no_grad():

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ganlab.cli import main
-from ganlab.config import ToyConfig
-from ganlab.runzip import MAX_TEXT_BYTES, RunZipError, export_run, import_run, metrics_csv
+from ganlab.config import Config
+from ganlab.runs.runzip import MAX_TEXT_BYTES, RunZipError, export_run, import_run, metrics_csv
 from ganlab.train import Trainer
 
 
@@ -22,7 +22,7 @@ def one_line(exc: Exception) -> bool:
 
 @pytest.fixture(scope="module")
 def exported():
-    trainer = Trainer(ToyConfig(p_data="mixture", k=2, seed=3, batch_size=64))
+    trainer = Trainer(Config(p_data="mixture", k=2, seed=3, batch_size=64))
     history = []
     for _ in range(3):
         trainer.advance(5)
@@ -54,7 +54,7 @@ def test_export_holds_a_run_directory_and_the_figures(exported):
         "figures/live.png",
         "figures/live.json",
     }
-    assert ToyConfig.from_dict(json.loads(files["config.json"])) == trainer.cfg
+    assert Config.from_dict(json.loads(files["config.json"])) == trainer.cfg
     assert files["metrics.csv"].decode().splitlines() == [
         "d_updates,g_updates,jsd",
         "10,5,0.5",

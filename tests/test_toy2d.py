@@ -8,12 +8,12 @@ import torch
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from ganlab.config import ToyConfig
+from ganlab.config import Config
 from ganlab.data import DISTRIBUTIONS_2D, get_distribution
 from ganlab.data.points import PointsError, read_points_csv
-from ganlab.metrics import jsd_monte_carlo, knn_density
-from ganlab.modes import mode_metrics
-from ganlab.snapshot2d import gradient_field, take_snapshot_2d
+from ganlab.measure.modes import mode_metrics
+from ganlab.measure.theory import jsd_monte_carlo, knn_density
+from ganlab.snapshot.toy2d import gradient_field, take_snapshot_2d
 from ganlab.train import Trainer
 
 CPU = torch.device("cpu")
@@ -98,7 +98,7 @@ def test_jsd_estimate_tracks_a_known_value():
 
 def test_gradient_field_points_along_a_linear_discriminator():
     """D's logit = a·x + b: -∇ of -log D(x) is (1 - D(x)) a; of log(1 - D(x)) it is D(x) a."""
-    trainer = Trainer(ToyConfig(p_data="ring8", hidden=8, depth=1))
+    trainer = Trainer(Config(p_data="ring8", hidden=8, depth=1))
     a, b = torch.tensor([0.6, -0.8]), 0.3
     trainer.D = torch.nn.Linear(2, 1)
     with torch.no_grad():
@@ -111,7 +111,7 @@ def test_gradient_field_points_along_a_linear_discriminator():
 
 
 def test_snapshot_2d_has_every_view_and_the_mode_metrics():
-    trainer = Trainer(ToyConfig(p_data="ring8", latent_dim=2, hidden=32))
+    trainer = Trainer(Config(p_data="ring8", latent_dim=2, hidden=32))
     trainer.advance(20)
     snap = take_snapshot_2d(trainer)
     n = len(snap.gx)
@@ -128,7 +128,7 @@ def test_snapshot_2d_has_every_view_and_the_mode_metrics():
 
 
 def test_snapshot_2d_without_metrics_draws_the_same_picture():
-    trainer = Trainer(ToyConfig(p_data="ring8", latent_dim=2, hidden=32))
+    trainer = Trainer(Config(p_data="ring8", latent_dim=2, hidden=32))
     trainer.advance(20)
     full, light = take_snapshot_2d(trainer), take_snapshot_2d(trainer, metrics=False)
     assert set(light.metrics) == {"loss_d", "loss_g", "mean_grad_norm"}
@@ -137,14 +137,14 @@ def test_snapshot_2d_without_metrics_draws_the_same_picture():
 
 
 def test_packing_feeds_d_packs_and_still_trains():
-    trainer = Trainer(ToyConfig(p_data="ring8", pack=4, hidden=16))
+    trainer = Trainer(Config(p_data="ring8", pack=4, hidden=16))
     assert trainer.D.net[0].in_features == 8
     assert trainer.advance(3)
     assert take_snapshot_2d(trainer).metrics["modes_total"] == 8
 
 
 def test_ema_generator_is_what_the_pictures_show():
-    trainer = Trainer(ToyConfig(p_data="ring8", ema=0.9, hidden=16))
+    trainer = Trainer(Config(p_data="ring8", ema=0.9, hidden=16))
     trainer.advance(5)
     assert trainer.G_eval is trainer.G_ema
     w, w_ema = trainer.G.net[0].weight, trainer.G_ema.net[0].weight
@@ -152,7 +152,7 @@ def test_ema_generator_is_what_the_pictures_show():
 
 
 def test_ema_warms_up_so_the_average_follows_g_at_the_start():
-    trainer = Trainer(ToyConfig(p_data="ring8", ema=0.999, hidden=16))
+    trainer = Trainer(Config(p_data="ring8", ema=0.999, hidden=16))
     w0 = trainer.G.net[0].weight.detach().clone()
     trainer.step()
     w1 = trainer.G.net[0].weight.detach()
@@ -163,18 +163,19 @@ def test_ema_warms_up_so_the_average_follows_g_at_the_start():
 
 
 def test_instance_noise_blurs_d_inputs_and_fades_out():
-    trainer = Trainer(ToyConfig(p_data="ring8", hidden=16, instance_noise=0.5, instance_noise_steps=10))
+    trainer = Trainer(Config(p_data="ring8", hidden=16, instance_noise=0.5, instance_noise_steps=10))
     blurred = trainer._blur(torch.zeros(20_000, 2))
     assert abs(float(blurred.std()) - 0.5) < 0.01
     assert trainer.advance(5) and trainer.instance_sigma() == 0.25
     assert trainer.advance(5) and trainer.instance_sigma() == 0.0
     assert torch.equal(trainer._blur(torch.zeros(3, 2)), torch.zeros(3, 2))
-    assert trainer.apply(trainer.cfg.replace(instance_noise=0.1)).startswith("applied live")
+    change = trainer.apply(trainer.cfg.replace(instance_noise=0.1))
+    assert change.kind == "live" and str(change).startswith("applied live")
 
 
 def test_r1_penalty_flattens_d_at_the_real_data():
     def slope_at_real(r1: float) -> float:
-        trainer = Trainer(ToyConfig(p_data="ring8", hidden=32, lr_d=1e-2, r1=r1))
+        trainer = Trainer(Config(p_data="ring8", hidden=32, lr_d=1e-2, r1=r1))
         assert trainer.advance(100, "d")  # D alone against a fixed G
         x = trainer.fixed_x[:1000].clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(trainer.d_logit(x).sum(), x)
@@ -185,19 +186,20 @@ def test_r1_penalty_flattens_d_at_the_real_data():
 
 
 def test_switching_between_1d_and_2d_rebuilds():
-    trainer = Trainer(ToyConfig())
+    trainer = Trainer(Config())
     trainer.advance(2)
-    message = trainer.apply(trainer.cfg.replace(p_data="grid25"))
-    assert message.startswith("rebuilt") and trainer.g_updates == 0
+    change = trainer.apply(trainer.cfg.replace(p_data="grid25"))
+    assert change.rebuilt and str(change).startswith("rebuilt") and trainer.g_updates == 0
     assert trainer.G.net[-1].out_features == 2
-    assert trainer.apply(trainer.cfg.replace(p_data="ring8")).startswith("applied live")
+    change = trainer.apply(trainer.cfg.replace(p_data="ring8"))
+    assert change.kind == "live" and str(change).startswith("applied live")
 
 
 def test_custom_points_are_a_distribution():
     points = ((0.0, 0.0), (1.0, 1.0), (2.0, 0.0))
     dist = get_distribution("custom", points)
     assert dist.sample(10, torch.Generator(), CPU).shape == (10, 2)
-    trainer = Trainer(ToyConfig(p_data="custom", points=points, hidden=16))
+    trainer = Trainer(Config(p_data="custom", points=points, hidden=16))
     assert trainer.advance(2)
 
 

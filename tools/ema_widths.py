@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ganlab.config import parse_assignment  # noqa: E402
-from ganlab.parzen import parzen_mnist  # noqa: E402
+from ganlab.measure.parzen import parzen_mnist  # noqa: E402
 from ganlab.presets import get_preset  # noqa: E402
 from ganlab.train import Trainer, ema_step, warmed_ema  # noqa: E402
 

@@ -1,0 +1,57 @@
+"""This browser session's trainer, and what the views keep of its model between reruns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.sessions import FREED_KEY, take_seat
+from ganlab.config import Config
+from ganlab.train import Trainer
+
+__all__ = ["session_trainer", "reset_trainer", "new_model", "reset_pace", "MODEL_VIEW_KEYS"]
+
+# What the views keep of one model between reruns: D's last histograms, the evaluations asked for.
+MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result")
+
+
+def reset_pace(state) -> None:
+    """Forget the measured pace of training and of drawing (auto iterations per frame)."""
+    for key in ("s_per_iteration", "frame_overhead_s", "frame_started", "frame_train_s"):
+        state.pop(key, None)
+
+
+def new_model(state, trainer: Trainer | None = None, history: list | None = None) -> None:
+    """A model built, rebuilt, reset or loaded: its metric history (empty for a new one), and
+    nothing left on show from the one before; the pace of training is measured again."""
+    if trainer is not None:
+        state["trainer"] = trainer
+    state["history"] = history if history is not None else []
+    for key in MODEL_VIEW_KEYS:
+        state.pop(key, None)
+    reset_pace(state)
+
+
+def session_trainer(cfg: Config) -> Trainer:
+    """This session's trainer, brought in line with ``cfg`` (live where possible)."""
+    state = st.session_state
+    take_seat()  # at most GANLAB_MAX_SESSIONS sessions train at once; a closed one frees its trainer
+    if "trainer" not in state:
+        new_model(state, Trainer(cfg))
+        state["running"] = False
+        if state.pop(FREED_KEY, False):
+            st.toast(
+                "The connection was lost, so this session's model was freed: a new one was built "
+                "from the same settings."
+            )
+    elif state["trainer"].cfg != cfg:
+        change = state["trainer"].apply(cfg)
+        if change.rebuilt:
+            new_model(state)
+        st.toast(str(change))
+    return state["trainer"]
+
+
+def reset_trainer(cfg: Config) -> None:
+    """New G and D from the seed (the Reset button)."""
+    new_model(st.session_state, Trainer(cfg))
+    st.session_state["running"] = False

@@ -1,0 +1,163 @@
+"""The `ganlab` command line's parser: every command and its options, with its handler.
+
+Light imports only (no torch): a mistyped argument or --help answers at once. A new command
+adds its module beside this one (a ``cmd_*`` function) and its sub-parser here.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ganlab.cli.bench import cmd_bench
+from ganlab.cli.common import MAX_SAMPLES, MAX_STEPS, RUN_HELP
+from ganlab.cli.dashboard import cmd_dashboard
+from ganlab.cli.evaluate import cmd_eval, cmd_judge
+from ganlab.cli.pictures import cmd_figure1, cmd_figures, cmd_plot
+from ganlab.cli.runs import cmd_average, cmd_sample, cmd_train
+from ganlab.presets import BENCH_PRESETS, PRESETS
+from ganlab.runs import KEPT_DIR
+
+__all__ = ["build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage block
+        self.exit(2, f"ganlab: error: {message}\n")
+
+
+def _int_in(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer from {lo} to {hi}, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected an integer from {lo} to {hi}, got {value}")
+        return value
+
+    return parse
+
+
+MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the shipped copy"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ganlab")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "(not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command, with its handler (``args.handler(args)`` runs it)."""
+    parser = _Parser(prog="ganlab", description="Watch a GAN learn (Goodfellow et al. 2014).")
+    parser.add_argument("--version", action="version", version=f"ganlab {_version()}")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,bench,dashboard}",
+    )
+    devices = ["auto", "cpu", "cuda"]
+
+    p = sub.add_parser("train", help="train a preset and write config.json, metrics.jsonl, checkpoint.pt")
+    p.add_argument("--preset", help=f"one of: {', '.join(PRESETS)} (default paper-1d)")
+    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), help="iterations to reach (k D + 1 G update each)")
+    p.add_argument(
+        "--resume", metavar="DIR", help="go on training the run in DIR (to --steps; --set for live values)"
+    )
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override one config value (repeatable)"
+    )
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--data", metavar="FILE.csv", help="train on your own 2D points (a CSV of x,y)")
+    p.add_argument(
+        "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
+    )
+    p.add_argument("--out", help="run directory (with --resume: that run's, unless named)")
+    p.add_argument(
+        "--keep-every",
+        type=_int_in(1, MAX_STEPS),
+        metavar="N",
+        help=f"also keep the state of every Nth iteration in DIR/{KEPT_DIR}/ (for `ganlab average`; "
+        "each is a whole checkpoint: 66 MB for mnist-paper, 0.05-1.4 MB for the toy presets)",
+    )
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("average", help="a run whose generator is the mean of saved states' generators")
+    p.add_argument(
+        "state", nargs="+", help="states of one run: run directories, .zip exports or kept .pt files"
+    )
+    p.add_argument("--out", required=True, help="the run directory to write")
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_average)
+
+    p = sub.add_parser("sample", help="draw N generator samples from a run into a .npy file")
+    p.add_argument("--run", required=True, help=RUN_HELP)
+    p.add_argument("--n", type=_int_in(1, MAX_SAMPLES), required=True)
+    p.add_argument("--out", required=True, help="output .npy file")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("eval", help="evaluate an MNIST run: the paper's Parzen-window log-likelihood")
+    p.add_argument(
+        "metric",
+        choices=["parzen", "digits"],
+        help="parzen: Table 1's protocol; digits: the judge's class shares, confidence, Fréchet distance",
+    )
+    p.add_argument("--run", help=f"an MNIST run: {RUN_HELP}")
+    p.add_argument("--real", action="store_true", help="score real training images instead (the ceiling)")
+    p.add_argument("--n", type=_int_in(100, 60_000), default=10_000, help="samples (default 10,000)")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_eval)
+
+    p = sub.add_parser("judge", help="train the MNIST classifier that judges generated digits")
+    p.add_argument("--out", help="where to write its weights (default: the shipped assets/mnist_judge.pt)")
+    p.add_argument("--epochs", type=_int_in(1, 50), default=2)
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_judge)
+
+    p = sub.add_parser("figures", help="the paper's Figures 2 and 3 from an MNIST run (PNG)")
+    p.add_argument("--run", required=True, help=f"an MNIST run: {RUN_HELP}")
+    p.add_argument("--out", required=True, help="directory for figure2.png and figure3.png")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_figures)
+
+    p = sub.add_parser("plot", help="draw 2D runs side by side (D, samples, gradients, manifold) as PNG/SVG")
+    p.add_argument("--run", required=True, action="append", help=f"a 2D run (repeatable): {RUN_HELP}")
+    p.add_argument("--label", action="append", help="a title per --run, in order (default: its name)")
+    p.add_argument("--out", required=True, help="output .png or .svg file")
+    p.add_argument("--device", choices=devices)
+    p.set_defaults(handler=cmd_plot)
+
+    p = sub.add_parser("figure1", help="reproduce the paper's Figure 1 from one real training run")
+    p.add_argument("--out", required=True, help="directory for figure1.png and figure1.json")
+    p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", choices=devices)
+    p.set_defaults(handler=cmd_figure1)
+
+    p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--seconds", type=float, default=2.0, help="measuring time per loop (default 2)")
+    p.add_argument(
+        "--preset", action="append", choices=BENCH_PRESETS, help="only this preset (repeatable; default all)"
+    )
+    p.set_defaults(handler=cmd_bench)
+
+    p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
+    p.add_argument("--port", type=_int_in(1, 65535), default=8501)
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.set_defaults(handler=cmd_dashboard)
+    return parser

@@ -1,0 +1,25 @@
+"""Any saved run back as a trainer: a run directory, a run exported as a .zip, or a kept .pt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ganlab.runs.checkpoint import CheckpointError, load_checkpoint, trainer_from_state
+from ganlab.runs.runzip import RunZipError, import_run
+from ganlab.train import Trainer
+
+__all__ = ["load_trainer"]
+
+
+def load_trainer(run_dir: Path, device: str | None = None) -> Trainer:
+    """A Trainer restored from ``run_dir/checkpoint.pt``, a run exported as a .zip, or a
+    checkpoint file (.pt: a state `ganlab train --keep-every` kept); CheckpointError if bad."""
+    if run_dir.suffix == ".pt" and run_dir.is_file():
+        return trainer_from_state(load_checkpoint(run_dir), str(run_dir), device)
+    if run_dir.suffix == ".zip" and run_dir.is_file():
+        try:
+            return import_run(run_dir.read_bytes(), str(run_dir), device=device).trainer
+        except RunZipError as exc:
+            raise CheckpointError(str(exc)) from None
+    path = run_dir / "checkpoint.pt"
+    return trainer_from_state(load_checkpoint(path), str(path), device)
