@@ -277,6 +277,30 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     assert "Figure 2" in " ".join(m.value for m in app.markdown)
 
 
+MLP_WIDGETS = {"w_hidden", "w_depth", "w_maxout", "w_g_activation"}
+
+
+def offered(at) -> set[str]:
+    """The keys of the sidebar's sliders and radio buttons on show."""
+    return {w.key for kind in (at.slider, at.select_slider, at.radio) for w in kind}
+
+
+def test_settings_of_the_mlp_networks_are_not_offered_for_the_fixed_mnist_networks(app):
+    assert MLP_WIDGETS <= offered(app)  # the 1D MLP
+    app.selectbox(key="w_p_data").set_value("mnist").run()  # MNIST on the MLP networks: offered
+    assert not app.exception and app.session_state["trainer"].cfg.model == "mlp"
+    assert MLP_WIDGETS <= offered(app)
+    app.select_slider(key="w_hidden").set_value(64).run()
+    app.selectbox(key="w_model").set_value("tutorial").run()  # a fixed architecture: not offered
+    assert not app.exception and not MLP_WIDGETS & offered(app)
+    trainer = app.session_state["trainer"]
+    assert (trainer.cfg.model, trainer.cfg.hidden) == ("tutorial", 64)  # kept meanwhile
+    app.button(key="iteration").click().run()
+    assert app.session_state["trainer"] is trainer and trainer.g_updates == 1  # nothing rebuilt
+    app.selectbox(key="w_model").set_value("mlp").run()  # offered again, with the value kept
+    assert MLP_WIDGETS <= offered(app) and app.select_slider(key="w_hidden").value == 64
+
+
 def test_mnist_evaluations_on_request(app):
     app.selectbox(key="preset").set_value("mnist-mlp").run()
     app.button(key="eval_digits").click().run()
