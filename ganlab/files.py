@@ -10,6 +10,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import torch
+
 __all__ = ["atomic_write", "write_json", "load_untrusted"]
 
 
@@ -32,8 +34,6 @@ def write_json(path: Path, obj: Any) -> None:
 def load_untrusted(source: str | Path | io.BytesIO) -> Any:
     """``torch.load`` with ``weights_only=True`` (tensors and plain values: no code runs), on
     the CPU, without torch's warnings about odd bytes (the caller says in one line what failed)."""
-    import torch  # here, not above: the command line's light paths import this module
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.load(source, map_location="cpu", weights_only=True)

@@ -1,4 +1,4 @@
-"""Pictures as pixels: image grids (montages) and PNG bytes. numpy and Pillow only."""
+"""Pictures as bytes: image grids (montages) as PNG, and matplotlib figures as PNG or SVG."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-__all__ = ["montage", "to_png"]
+__all__ = ["montage", "to_png", "figure_bytes"]
 
 
 def montage(images: np.ndarray, cols: int, pad: int = 2, value: float = 0.5) -> np.ndarray:
@@ -30,4 +30,14 @@ def to_png(picture: np.ndarray, scale: int = 1, level: int = 6) -> bytes:
         picture = picture.repeat(scale, 0).repeat(scale, 1)
     buf = io.BytesIO()
     Image.fromarray(picture, mode="L").save(buf, format="PNG", compress_level=level)
+    return buf.getvalue()
+
+
+def figure_bytes(fig, fmt: str = "png", dpi: int = 150) -> bytes:
+    """A matplotlib figure as PNG or SVG bytes; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    plt.close(fig)
     return buf.getvalue()

@@ -3,12 +3,12 @@ snapshots as static panels (matplotlib), and a 1D run's pictures as files."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.figures.pixels import figure_bytes
 from ganlab.figures.spec import Spec, as_figure, f32, points, trace
 from ganlab.figures.style import COLORS, Minibatch, batch_parts
 from ganlab.snapshot import Snapshot1D
@@ -167,10 +167,7 @@ def render_1d(panels: list[tuple[str, Snapshot1D]], fmt: str = "png", dpi: int =
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi)
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_bytes(fig, fmt, dpi)
 
 
 def frame_specs(snap: Snapshot1D) -> list[Spec]:

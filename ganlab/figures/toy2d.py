@@ -4,12 +4,12 @@ the same snapshots as static panels (matplotlib), and a 2D run's pictures as fil
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.figures.pixels import figure_bytes
 from ganlab.figures.spec import Spec, as_figure, f32, filled, points, trace
 from ganlab.figures.style import D_SCALE, DENSITY_SCALE, PLANE_COLORS, Minibatch, batch_parts
 from ganlab.snapshot import Snapshot2D
@@ -248,10 +248,7 @@ def render_planes(panels: Sequence[tuple[str, Snapshot2D]], fmt: str = "png", dp
         ax.tick_params(labelsize=8)
     axes[0][0].legend(loc="lower left", fontsize=8, markerscale=3, framealpha=0.8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi)
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_bytes(fig, fmt, dpi)
 
 
 def frame_specs(snap: Snapshot2D) -> list[Spec]:
