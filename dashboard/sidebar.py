@@ -18,7 +18,7 @@ from dashboard.widgets import (
     WIDTHS,
     preset_widget_values,
 )
-from ganlab.config import CHOICES, P_DATA_1D, P_DATA_IMAGES, Config, ConfigError
+from ganlab.config import CHOICES, P_DATA_1D, P_DATA_IMAGES, Config, ConfigError, applies
 from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
 from ganlab.figures.toy2d import LAYERS
 from ganlab.presets import PRESETS
@@ -104,7 +104,8 @@ def sidebar_ui() -> tuple[Config | None, ViewOptions]:
             "Tutorial: G of Linear-BatchNorm-ReLU blocks, D of Linear-LeakyReLU blocks. DCGAN: "
             "transposed convolutions in G, strided ones in D. MLP: the toy networks, sized below.",
         )
-    mlp = st.session_state["w_p_data"] not in P_DATA_IMAGES or st.session_state.get("w_model") == "mlp"
+    images = st.session_state["w_p_data"] in P_DATA_IMAGES
+    model = st.session_state.get("w_model", "mlp") if images else "mlp"  # the networks chosen
     lr_fmt = "{:g}".format
     sb.select_slider("Learning rate of D", LEARNING_RATES, key="w_lr_d", format_func=lr_fmt)
     sb.select_slider("Learning rate of G", LEARNING_RATES, key="w_lr_g", format_func=lr_fmt)
@@ -128,7 +129,7 @@ def sidebar_ui() -> tuple[Config | None, ViewOptions]:
         format_func={"normal": "normal N(0, 1)", "uniform": "uniform [−1, 1]"}.get,
     )
     sb.select_slider("Batch size m", BATCH_SIZES, key="w_batch_size")
-    if mlp:
+    if applies("hidden", model):
         sb.select_slider("Hidden width (G and D)", WIDTHS, key="w_hidden", persist_state="session")
         sb.slider("Hidden layers (G and D)", *_range("depth"), key="w_depth", persist_state="session")
     sb.radio(
@@ -180,7 +181,7 @@ def sidebar_ui() -> tuple[Config | None, ViewOptions]:
         "build steep walls around the modes and the game settles instead of circling; it keeps G "
         "spread over all of grid25's modes. Costs a second backward pass per D step.",
     )
-    if mlp:
+    if applies("g_activation", model):
         _mlp_units_ui(sb)
     sb.select_slider(
         "Average of G's weights (EMA)",

@@ -90,10 +90,15 @@ class Stepped:
     step: float
 
     def parse(self, text: str) -> float:
-        value = round(float(text), 2)
+        value = round(float(text), self.decimals)
         if not self.lo <= value <= self.hi:  # NaN fails this test too
             raise ValueError(text)
         return value
+
+    @property
+    def decimals(self) -> int:
+        """The step's decimal places (0.01: 2): a value is rounded to the slider's steps."""
+        return len(f"{self.step:f}".rstrip("0").partition(".")[2])
 
     def shown(self, value: Any) -> Any:
         return value

@@ -1,6 +1,6 @@
 """ganlab: watch a GAN learn, step by step (Goodfellow et al. 2014, arXiv 1406.2661).
 
-The rooms, lowest first (docs/architecture.md): config, presets, files; data; models, losses,
+The rooms, lowest first (docs/architecture.md): config, presets, files, losses; data; models,
 measure; train; snapshot; runs; figures; bench; cli. Data flows one way: Config -> Trainer ->
 Snapshot -> figure -> dashboard or file.
 

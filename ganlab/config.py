@@ -18,6 +18,7 @@ __all__ = [
     "MNIST_MODELS",
     "MLP_SETTINGS",
     "KINDS",
+    "applies",
     "parse_assignment",
 ]
 
@@ -144,11 +145,6 @@ class Config:
         """The kind of run: "1d", "2d" or "mnist" (see KINDS)."""
         return KINDS[self.data_dim]
 
-    def applies(self, name: str) -> bool:
-        """Whether setting ``name`` changes this run's networks or training (hidden width and
-        depth, maxout and G's units mean nothing to the fixed MNIST architectures)."""
-        return self.model == "mlp" or name not in MLP_SETTINGS
-
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated; unknown names are an error)."""
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
@@ -169,6 +165,16 @@ class Config:
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+
+def applies(name: str, model: str) -> bool:
+    """Whether setting ``name`` means anything to the networks ``model`` (hidden width and
+    depth, maxout and G's units mean nothing to the fixed MNIST architectures).
+
+    >>> applies("hidden", "mlp"), applies("hidden", "paper"), applies("k", "paper")
+    (True, False, True)
+    """
+    return model == "mlp" or name not in MLP_SETTINGS
 
 
 def _check_points(points: Any) -> tuple[tuple[float, float], ...]:

@@ -295,7 +295,14 @@ def test_sigterm_saves_the_run_like_ctrl_c(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["train", "--steps", "5"], ["train", "--preset", "nope", "--out", "X"]]
+    "args",
+    [
+        ["--help"],
+        ["train", "--steps", "5"],
+        ["train", "--preset", "nope", "--out", "X"],
+        ["train", "--resume", "X"],
+        ["train", "--resume", "X", "--steps", "9"],
+    ],
 )
 def test_help_and_typos_answer_without_loading_torch(args, tmp_path):
     """--help and a mistyped argument are answered before torch is imported (~0.2 s, not ~5 s)."""

@@ -166,7 +166,7 @@ const Overlay = (() => {
   // The trace's points as canvas subpaths, broken at missing values as Plotly breaks them.
   // For a fill, a step that the outline also takes backwards (P to Q and Q to P) is left out,
   // both ways: the pair encloses no area, but the canvas's anti-aliasing left a faint line
-  // along such steps (plots.py chains its dots and arrows into one outline with them).
+  // along such steps (ganlab/figures/toy2d.py chains its dots and arrows into one outline with them).
   function tracePath(x, y, view, fill) {
     const n = Math.min(x.length, y.length), ok = (i) => x[i] !== null && y[i] !== null && x[i] === x[i] && y[i] === y[i];
     const skip = new Uint8Array(n);  // 1: leave out the step from point i - 1 to point i

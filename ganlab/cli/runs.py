@@ -72,7 +72,7 @@ def _new_config(args: argparse.Namespace):
 
 def _check_resume(args: argparse.Namespace) -> Path:
     """--resume DIR's arguments, checked before anything is loaded; the run directory."""
-    from ganlab.runs.rundir import AVERAGE_JSON
+    from ganlab.runs import AVERAGE_JSON  # a name only: no torch before the checks
 
     if args.preset or args.data:
         raise UsageError("--resume continues a run with its own settings; drop --preset and --data")
@@ -126,8 +126,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
 
     from ganlab.data.mnist import MnistError
+    from ganlab.runs import KEPT_DIR
     from ganlab.runs.checkpoint import CheckpointError
-    from ganlab.runs.rundir import KEPT_DIR, RunDirectory, train_run
+    from ganlab.runs.rundir import RunDirectory, train_run
     from ganlab.train import Trainer
 
     try:
@@ -149,19 +150,22 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     on_term = _terminate_as_interrupt()
+    status = 0
     try:
-        reached = train_run(trainer, run, steps, args.log_every, args.keep_every, on_log=logged)
+        if not train_run(trainer, run, steps, args.log_every, args.keep_every, on_log=logged):
+            status = 1
+            sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
     except KeyboardInterrupt:
+        status = 130
         sys.stderr.write(
             f"\nganlab: interrupted at G update {trainer.g_updates}; saved that state to {out}\n"
         )
-        return 130
     finally:
-        if on_term is not None:
+        if on_term is not None:  # before the last save: a `kill` during it stops the process
             signal.signal(signal.SIGTERM, on_term)
-    if not reached:
-        sys.stderr.write(f"\nganlab: {trainer.diverged}; saved that state to {out}\n")
-        return 1
+    run.save(trainer)
+    if status:
+        return status
     sys.stderr.write(
         f"\nwrote {out}/config.json, metrics.jsonl, checkpoint.pt "
         f"({steps} iterations in {time.perf_counter() - start:.1f} s on {trainer.device})\n"
@@ -196,11 +200,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_average(args: argparse.Namespace) -> int:
     """`ganlab average STATE STATE ... --out DIR`: one run whose generator is the mean of theirs."""
     from ganlab.data.mnist import MnistError
-    from ganlab.files import write_json
+    from ganlab.files import atomic_write, write_json
+    from ganlab.runs import AVERAGE_JSON
     from ganlab.runs.average import TOO_FEW, AverageError, average_generators
-    from ganlab.runs.checkpoint import CheckpointError
+    from ganlab.runs.checkpoint import CheckpointError, save_checkpoint
     from ganlab.runs.load import load_trainer
-    from ganlab.runs.rundir import AVERAGE_JSON, RunDirectory
 
     paths = [run_path(text, flag="") for text in args.state]  # first: a glob that matched nothing
     if len(paths) < 2:
@@ -212,8 +216,9 @@ def cmd_average(args: argparse.Namespace) -> int:
             trainer = average_generators(trainers, [str(p) for p in paths])
         except (AverageError, CheckpointError, MnistError, RuntimeError) as exc:
             raise UsageError(str(exc)) from None
-        latest = paths[trainers.index(trainer)]  # its run's metrics come along
-        run = RunDirectory(partial, RunDirectory.open(latest).lines if latest.is_dir() else [])
+        metrics = paths[trainers.index(trainer)] / "metrics.jsonl"  # the latest state's run's
+        atomic_write(partial / "metrics.jsonl", metrics.read_bytes() if metrics.is_file() else b"")
+        write_json(partial / "config.json", trainer.cfg.to_dict())
         write_json(
             partial / AVERAGE_JSON,
             {
@@ -221,7 +226,7 @@ def cmd_average(args: argparse.Namespace) -> int:
                 "states": [{"path": str(p), "g_updates": t.g_updates} for p, t in zip(paths, trainers)],
             },
         )
-        run.save(trainer)
+        save_checkpoint(trainer, partial / "checkpoint.pt")
     its = ", ".join(f"{t.g_updates:,}" for t in sorted(trainers, key=lambda t: t.g_updates))
     sys.stderr.write(f"wrote {out}: the generators of iterations {its} averaged\n")
     return 0

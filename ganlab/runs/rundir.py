@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ganlab.files import atomic_write, write_json
-from ganlab.runs import AVERAGE_JSON, KEPT_DIR
+from ganlab.runs import KEPT_DIR
 from ganlab.runs.checkpoint import save_checkpoint
 from ganlab.snapshot import take_snapshot
 from ganlab.train import Trainer
 
-__all__ = ["RunDirectory", "train_run", "KEPT_DIR", "AVERAGE_JSON", "SAVE_EVERY_S"]
+__all__ = ["RunDirectory", "train_run", "SAVE_EVERY_S"]
 
 SAVE_EVERY_S = 60.0  # a training run rewrites its directory at least this often
 
@@ -68,37 +68,33 @@ def train_run(
 ) -> bool:
     """Train ``trainer`` until ``steps`` iterations, writing ``run`` as it goes: a metrics line
     every ``log_every`` iterations and at the end (``on_log`` sees each), a kept state every
-    ``keep_every``, the whole run at least every SAVE_EVERY_S and at the end.
+    ``keep_every``, and the whole run at least every SAVE_EVERY_S.
 
     Returns True at ``steps``, False when training diverged (the state before the diverging
-    call is kept and saved: ``trainer.diverged`` says why). A KeyboardInterrupt saves the run,
-    then goes on up.
+    call is kept: ``trainer.diverged`` says why); a KeyboardInterrupt goes on up. Either way the
+    caller saves the run at the end (``run.save``), once it has put back any signal handlers
+    it set for the loop.
     """
     log_every, keep = min(log_every, steps), keep_every or steps + 1
     offset, start = run.elapsed(), time.perf_counter()
     saved = start
-    try:
-        while trainer.g_updates < steps:
-            g = trainer.g_updates  # calls end at multiples of log_every and of keep, and at steps
-            if not trainer.advance(min(log_every - g % log_every, keep - g % keep, steps - g)):
-                break
-            if trainer.g_updates % keep == 0:
-                run.keep(trainer)
-            if trainer.g_updates % log_every == 0 or trainer.g_updates == steps:
-                record = {
-                    "d_updates": trainer.d_updates,
-                    "g_updates": trainer.g_updates,
-                    **take_snapshot(trainer).metrics,
-                    "elapsed_s": round(offset + time.perf_counter() - start, 3),
-                }
-                run.lines.append(json.dumps(record))
-                if on_log is not None:
-                    on_log(record)
-            if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
-                run.save(trainer)
-                saved = time.perf_counter()
-    except KeyboardInterrupt:
-        run.save(trainer)
-        raise
-    run.save(trainer)
+    while trainer.g_updates < steps:
+        g = trainer.g_updates  # calls end at multiples of log_every and of keep, and at steps
+        if not trainer.advance(min(log_every - g % log_every, keep - g % keep, steps - g)):
+            break
+        if trainer.g_updates % keep == 0:
+            run.keep(trainer)
+        if trainer.g_updates % log_every == 0 or trainer.g_updates == steps:
+            record = {
+                "d_updates": trainer.d_updates,
+                "g_updates": trainer.g_updates,
+                **take_snapshot(trainer).metrics,
+                "elapsed_s": round(offset + time.perf_counter() - start, 3),
+            }
+            run.lines.append(json.dumps(record))
+            if on_log is not None:
+                on_log(record)
+        if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
+            run.save(trainer)
+            saved = time.perf_counter()
     return trainer.g_updates >= steps
