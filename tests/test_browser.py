@@ -432,6 +432,45 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
     assert page.console_errors == []
 
 
+TO_PAGE = """([x, y]) => {  // where the data point (x, y) is, in the chart's iframe, in pixels
+  const fl = document.getElementById('chart')._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+  return [xa._offset + xa.l2p(x), ya._offset + ya.l2p(y)];
+}"""
+
+
+def test_the_dirac_view_follows_the_sidebar_and_a_click_moves_its_start(app_page, server):
+    page = app_page
+    page.goto(f"{server}/?optimizer=sgd&momentum=0&lr_d=0.1&lr_g=0.1&g_loss=minimax")
+    keyed_frame(page, "figure1_chart")
+    page.get_by_role("tab", name="The game: Dirac-GAN").click()
+    keyed_frame(page, "dirac_eigen")
+    wait_for(lambda: "Circles (neither converges nor diverges)" in page.inner_text("body"))
+    assert "λ = 0.99875 ± 0.049984i" in page.inner_text("body")  # alternating SGD, h = 0.1
+    page.get_by_text("simultaneous: both step from the same point").click()
+    wait_for(lambda: "Spirals out (diverges)" in page.inner_text("body"))
+    assert "λ = 1 ± 0.05i" in page.inner_text("body")  # 1 ± i·h/2
+    plane = keyed_frame(page, "dirac_plane")
+    wait_for(lambda: "from (1, 1)" in plane.inner_text("body"))
+    time.sleep(1.0)
+    page.screenshot(path=str(SHOTS / "dirac.png"))
+    # A click on the plane at (θ, ψ) = (-1, 0.5) starts the trajectory there.
+    for _attempt in range(3):  # a rerun landing mid-click can remount the chart: click again then
+        frame = keyed_frame(page, "dirac_plane")
+        box = page.locator(".st-key-dirac_plane iframe").bounding_box()
+        x, y = frame.evaluate(TO_PAGE, [-1.0, 0.5])
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            wait_for(lambda: page.locator(".st-key-dirac_theta0 input").input_value() != "1.00", timeout=10)
+            break
+        except AssertionError:
+            pass
+    theta0 = float(page.locator(".st-key-dirac_theta0 input").input_value())
+    psi0 = float(page.locator(".st-key-dirac_psi0 input").input_value())
+    assert abs(theta0 + 1.0) < 0.05 and abs(psi0 - 0.5) < 0.05, (theta0, psi0)
+    wait_for(lambda: f"from ({theta0:g}, {psi0:g})" in keyed_frame(page, "dirac_plane").inner_text("body"))
+    assert page.console_errors == []
+
+
 CHART_OPACITY = """() => { let least = 1;  // the most faded live chart: its own and its parents' opacity
   for (const f of document.querySelectorAll("iframe")) {
     let o = 1;

@@ -405,3 +405,18 @@ def test_a_loaded_run_names_the_preset_closest_to_its_settings():
     for name, preset in PRESETS.items():
         assert closest_preset(preset.config.replace(seed=7)) == name
     assert closest_preset(PRESETS["paper-1d"].config.replace(lr_d=0.01, k=3)) == "paper-1d"
+
+
+def test_the_dirac_tab_follows_the_sidebar_and_trains_nothing(app):
+    app.session_state["tab_1d"] = "The game: Dirac-GAN"
+    app.run()
+    words = lambda: " ".join(m.value for m in app.markdown)  # noqa: E731
+    assert not app.exception and "No linear map at the equilibrium (Adam)" in words()  # paper-1d: Adam
+    plane = chart_spec(app, "dirac_plane")
+    assert plane["data"][0]["name"] == "start" and "from (1, 1)" in plane["layout"]["title"]["text"]
+    app.radio(key="w_optimizer").set_value("sgd").run()
+    app.slider(key="w_momentum").set_value(0.0).run()
+    assert "Circles (neither converges nor diverges)" in words()  # alternating SGD
+    app.select_slider(key="w_r1").set_value(1.0).run()
+    assert "(converges)" in words()
+    assert counters(app) == (0, 0)  # the run's own model did not train

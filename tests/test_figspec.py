@@ -6,19 +6,11 @@ import json
 import numpy as np
 import pytest
 
+from ganlab.figures.marks import DOT_RADIUS, DOT_SIDES, arrow_vectors, arrows, dots
 from ganlab.figures.mnist import d_histogram_spec, digit_share_spec
 from ganlab.figures.spec import as_figure, spec_json
 from ganlab.figures.toy1d import figure1_spec
-from ganlab.figures.toy2d import (
-    BACKGROUNDS,
-    DOT_RADIUS,
-    DOT_SIDES,
-    _arrows,
-    _dots,
-    _manifold_lines,
-    arrow_vectors,
-    plane_spec,
-)
+from ganlab.figures.toy2d import BACKGROUNDS, _manifold_lines, plane_spec
 from ganlab.presets import get_preset
 from ganlab.snapshot import take_snapshot
 from ganlab.train import Trainer
@@ -97,7 +89,7 @@ def test_chained_polygons_fill_only_the_polygons():
     polygons enclose nothing, so the filled area is the polygons' own, however far apart."""
     rng = np.random.default_rng(1)
     centres = rng.uniform(-2, 2, (40, 2))
-    x, y = _dots(centres, span=4.0)
+    x, y = dots(centres, span=4.0)
     hexagon = 3 * np.sqrt(3) / 2 * (DOT_RADIUS * 4.0) ** 2
     assert np.isfinite(x).all() and len(x) == 40 * (DOT_SIDES + 1) + 39
     assert shoelace(x, y) == pytest.approx(40 * hexagon, rel=1e-9)
@@ -106,7 +98,7 @@ def test_chained_polygons_fill_only_the_polygons():
     np.testing.assert_allclose(rings[:, :-1].mean(axis=1), centres, atol=1e-12)
     # arrows: each outline is a shaft and a head ending at the drawn tip
     at, vec = rng.uniform(-1, 1, (30, 2)), rng.normal(size=(30, 2))
-    ax, ay = _arrows(at, vec, span=4.0)
+    ax, ay = arrows(at, vec, span=4.0)
     outlines = np.column_stack([ax, ay])[: 30 * 8].reshape(30, 8, 2)
     np.testing.assert_allclose(outlines[:, 3], at + arrow_vectors(vec, 4.0), atol=1e-12)
     single = sum(abs(shoelace(*o[:-1].T)) for o in outlines)

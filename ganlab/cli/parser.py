@@ -11,6 +11,7 @@ import argparse
 from ganlab.cli.bench import cmd_bench
 from ganlab.cli.common import MAX_SAMPLES, MAX_STEPS, RUN_HELP
 from ganlab.cli.dashboard import cmd_dashboard
+from ganlab.cli.dynamics import cmd_dirac
 from ganlab.cli.evaluate import cmd_eval, cmd_judge
 from ganlab.cli.pictures import cmd_figure1, cmd_figures, cmd_plot
 from ganlab.cli.runs import cmd_average, cmd_sample, cmd_train
@@ -38,6 +39,21 @@ def _int_in(lo: int, hi: int):
     return parse
 
 
+def _float_in(lo: float, hi: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number from {lo:g} to {hi:g}, got {text!r}"
+            ) from None
+        if not lo <= value <= hi:  # NaN fails this test too
+            raise argparse.ArgumentTypeError(f"expected a number from {lo:g} to {hi:g}, got {text}")
+        return value
+
+    return parse
+
+
 MNIST_DIR_HELP = "a directory of MNIST IDX files (gz or raw) instead of the shipped copy"
 
 
@@ -57,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,average,sample,eval,judge,figures,plot,figure1,bench,dashboard}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,bench,dashboard}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -146,6 +162,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0)
     p.add_argument("--device", choices=devices)
     p.set_defaults(handler=cmd_figure1)
+
+    p = sub.add_parser(
+        "dirac", help="the two-parameter GAN (Dirac-GAN): a trajectory, and the eigenvalues at (0, 0)"
+    )
+    p.add_argument("--rule", required=True, choices=["simultaneous", "alternating"], help="how θ and ψ step")
+    p.add_argument("--lr", required=True, type=_float_in(1e-6, 10), help="learning rate h (of both, or of D)")
+    p.add_argument("--lr-g", type=_float_in(1e-6, 10), help="G's learning rate (default: --lr)")
+    p.add_argument("--k", type=_int_in(1, 20), default=1, help="alternating: ψ steps per θ step (default 1)")
+    p.add_argument("--loss", choices=["minimax", "non-saturating"], default="minimax", help="G's loss")
+    p.add_argument("--r1", type=_float_in(0, 100), default=0.0, help="γ of the R1 penalty on D (default 0)")
+    p.add_argument(
+        "--instance-noise", type=_float_in(0, 5), default=0.0, help="σ of the noise on D's inputs (default 0)"
+    )
+    p.add_argument("--theta0", type=_float_in(-100, 100), default=1.0, help="θ at the start (default 1)")
+    p.add_argument("--psi0", type=_float_in(-100, 100), default=1.0, help="ψ at the start (default 1)")
+    p.add_argument("--steps", type=_int_in(1, 1_000_000), default=500, help="iterations (default 500)")
+    p.add_argument(
+        "--json", action="store_true", help='print {"trajectory": [[θ, ψ], ...], "eigenvalues": ...}'
+    )
+    p.set_defaults(handler=cmd_dirac)
 
     p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
     p.add_argument("--device", choices=devices)
