@@ -23,7 +23,7 @@ from ganlab.data import DISTRIBUTIONS_1D, DISTRIBUTIONS_2D
 from ganlab.figures.toy2d import LAYERS
 from ganlab.presets import PRESETS
 
-__all__ = ["init_state", "sidebar_ui", "DEFAULT_PRESET"]
+__all__ = ["init_state", "sidebar_ui", "set_before_next_run", "DEFAULT_PRESET"]
 
 G_LOSS_LABELS = {"non-saturating": "non-saturating: −log D(G(z))", "minimax": "minimax: log(1 − D(G(z)))"}
 DEFAULT_PRESET = "paper-1d"
@@ -33,6 +33,16 @@ MODEL_LABELS = {
     "tutorial": "tutorial MLP (BatchNorm G)",
     "dcgan": "small DCGAN (convolutions)",
 }
+
+
+PENDING = "pending_widgets"  # widget values for the next run, set before any widget is made
+
+
+def set_before_next_run(values: dict[str, object]) -> None:
+    """Give widgets (the sidebar's ``w_*``, a page's tabs) these values, by a rerun of the page:
+    a widget made in this run can no longer change its value (a clicked map cell uses this)."""
+    st.session_state[PENDING] = values
+    st.rerun()
 
 
 def _range(name: str) -> tuple[int, int]:
@@ -77,6 +87,7 @@ def sidebar_ui() -> tuple[Config | None, ViewOptions]:
 
     Settings that mean nothing to the chosen network (hidden width and depth, maxout, G's
     units for the fixed MNIST architectures) are not offered; they keep their values meanwhile."""
+    st.session_state.update(st.session_state.pop(PENDING, {}))
     sb = st.sidebar
     sb.selectbox(
         "Preset",

@@ -19,7 +19,15 @@ from ganlab.snapshot import take_snapshot
 from ganlab.train import Trainer
 from ganlab.train.device import device_label, resolve_device
 
-__all__ = ["run_bench", "format_table", "textbook_loop", "frame_ms", "device_sync", "BENCH_PRESETS"]
+__all__ = [
+    "run_bench",
+    "ensemble_rate",
+    "format_table",
+    "textbook_loop",
+    "frame_ms",
+    "device_sync",
+    "BENCH_PRESETS",
+]
 
 
 ROUNDS = 6  # each loop is timed in this many slices, the loops taking turns
@@ -148,14 +156,52 @@ def _peak_memory_mib(dev: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def ensemble_rate(gans: int, device: str = "auto", seconds: float = 2.0, preset: str = "paper-1d") -> dict:
+    """The batched trainer of ``gans`` GANs of ``preset`` (seeds 0..) against one Trainer of it,
+    the two taking turns in the same run: GAN-iterations per second of each, their ratio, and
+    the memory the ensemble holds per GAN (its process's resident memory before and after)."""
+    from ganlab.train.ensemble import Ensemble
+
+    cfg = get_preset(preset).config.replace(device=device)
+    dev = resolve_device(device)
+    before = _resident_mib()
+    ensemble = Ensemble([cfg.replace(seed=s) for s in range(gans)])
+    trainer = Trainer(cfg)
+    batch_calls, trainer_calls = _rates(
+        [lambda: ensemble.advance(1), lambda: trainer.advance(10)], seconds, device_sync(dev)
+    )
+    gan_rate, single = batch_calls * gans, trainer_calls * 10
+    return {
+        "preset": preset,
+        "gans": gans,
+        "gan_steps_per_s": _four_figures(gan_rate),
+        "trainer_steps_per_s": _four_figures(single),
+        "ratio": round(gan_rate / single, 2),
+        "mib_per_gan": round(max(_resident_mib() - before, 0.0) / gans, 3),
+    }
+
+
+def _resident_mib() -> float:
+    """The process's resident memory now (Linux; 0 elsewhere), or on CUDA the memory allocated."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        return torch.cuda.memory_allocated() / 2**20
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 2**20
+    except OSError:
+        return 0.0
+
+
 def run_bench(
     device: str = "auto",
     seconds: float = 2.0,
     progress: Callable[[str, float], None] | None = None,
     presets: Sequence[str] = BENCH_PRESETS,
+    ensemble: int = 0,
 ) -> dict:
     """Steps per second of the trainer and of the textbook loop for each preset, same run;
-    one dashboard frame's build time; peak memory."""
+    one dashboard frame's build time; peak memory; with ``ensemble`` GANs, the batched trainer
+    against one Trainer (ensemble_rate)."""
     dev = resolve_device(device)
     sync = device_sync(dev)
     results = []
@@ -186,15 +232,20 @@ def run_bench(
                 "fast_path": trainer.fast_path,
             }
         )
-    if progress:
-        progress("done", 1.0)
-    return {
+    report = {
         "device": "cpu" if dev.type == "cpu" else device_label(dev),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "peak_memory": "peak RSS of the process" if dev.type == "cpu" else "peak CUDA memory allocated",
         "results": results,
     }
+    if ensemble:
+        if progress:
+            progress(f"benchmarking {ensemble} GANs at once", 0.95)
+        report["ensemble"] = ensemble_rate(ensemble, device, seconds)
+    if progress:
+        progress("done", 1.0)
+    return report
 
 
 def format_table(report: dict) -> str:
@@ -216,4 +267,12 @@ def format_table(report: dict) -> str:
     )
     rows = [cols] + [tuple(str(r[c]) for c in cols) for r in report["results"]]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    return head + "\n".join("  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows)
+    table = head + "\n".join("  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows)
+    if "ensemble" in report:
+        e = report["ensemble"]
+        table += (
+            f"\n\n{e['gans']} GANs of {e['preset']} at once: {e['gan_steps_per_s']:,.0f} GAN-iterations/s "
+            f"against {e['trainer_steps_per_s']:,.0f} iterations/s of one trainer ({e['ratio']}x), "
+            f"{e['mib_per_gan']} MiB per GAN"
+        )
+    return table

@@ -433,9 +433,17 @@ def test_your_data_draw_and_upload(app_page, tmp_path):
 
 
 TO_PAGE = """([x, y]) => {  // where the data point (x, y) is, in the chart's iframe, in pixels
-  const fl = document.getElementById('chart')._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
-  return [xa._offset + xa.l2p(x), ya._offset + ya.l2p(y)];
+  const gd = document.getElementById('chart'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
+  return [r.left + fl.xaxis._offset + fl.xaxis.l2p(x), r.top + fl.yaxis._offset + fl.yaxis.l2p(y)];
 }"""
+
+
+def click_on_chart(page, key: str, point: list[float]) -> None:
+    """A click on the live chart with this key at the data point (x, y)."""
+    iframe = page.locator(f".st-key-{key} iframe")
+    iframe.scroll_into_view_if_needed()
+    box, (x, y) = iframe.bounding_box(), keyed_frame(page, key).evaluate(TO_PAGE, point)
+    page.mouse.click(box["x"] + x, box["y"] + y)
 
 
 def test_the_dirac_view_follows_the_sidebar_and_a_click_moves_its_start(app_page, server):
@@ -455,10 +463,7 @@ def test_the_dirac_view_follows_the_sidebar_and_a_click_moves_its_start(app_page
     page.screenshot(path=str(SHOTS / "dirac.png"))
     # A click on the plane at (θ, ψ) = (-1, 0.5) starts the trajectory there.
     for _attempt in range(3):  # a rerun landing mid-click can remount the chart: click again then
-        frame = keyed_frame(page, "dirac_plane")
-        box = page.locator(".st-key-dirac_plane iframe").bounding_box()
-        x, y = frame.evaluate(TO_PAGE, [-1.0, 0.5])
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        click_on_chart(page, "dirac_plane", [-1.0, 0.5])
         try:
             wait_for(lambda: page.locator(".st-key-dirac_theta0 input").input_value() != "1.00", timeout=10)
             break
@@ -468,6 +473,38 @@ def test_the_dirac_view_follows_the_sidebar_and_a_click_moves_its_start(app_page
     psi0 = float(page.locator(".st-key-dirac_psi0 input").input_value())
     assert abs(theta0 + 1.0) < 0.05 and abs(psi0 - 0.5) < 0.05, (theta0, psi0)
     wait_for(lambda: f"from ({theta0:g}, {psi0:g})" in keyed_frame(page, "dirac_plane").inner_text("body"))
+    assert page.console_errors == []
+
+
+def test_the_stability_map_trains_fills_in_and_a_cell_opens_in_the_live_view(app_page):
+    page = app_page
+    page.get_by_role("tab", name="Stability map").click()
+    page.locator(".st-key-map_start button").wait_for(timeout=30_000)
+    for key in ("map_x_lr_d_range", "map_y_lr_g_range"):  # 0.0001:0.1 -> 0.002:0.01, three rates a side
+        slider = page.locator(f".st-key-{key}")
+        low, high = slider.locator("input[type=range]").all()
+        for thumb, key_name, times in ((low, "ArrowRight", 4), (high, "ArrowLeft", 3)):
+            for _ in range(times):
+                thumb.press(key_name)
+        wait_for(lambda s=slider: s.inner_text().split()[-4:-2] == ["0.002", "0.01"])
+    page.locator(".st-key-map_steps input[type=range]").press("Home")  # 200 iterations
+    wait_for(lambda: "200" in page.locator(".st-key-map_steps").inner_text())
+    page.locator(".st-key-map_start button").click()
+    wait_for(lambda: "Download map.json" in page.inner_text("body"), timeout=120)
+    body = page.inner_text("body")
+    assert re.search(r"\*?\*?\d+\*?\*? (converged|oscillating|not converged)", body.replace("**", ""))
+    frame = keyed_frame(page, "map_chart")
+    assert "9 GANs" in frame.inner_text("body") and "iteration 200 of 200" in frame.inner_text("body")
+    time.sleep(0.5)
+    page.locator(".st-key-map_chart").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "stability-map.png"))
+    # The cell lr_d = 0.01 (third across), lr_g = 0.002 (first up) opens in the live view.
+    click_on_chart(page, "map_chart", [2, 0])
+    href = lambda: page.evaluate("location.href")  # noqa: E731
+    wait_for(lambda: "lr_d=0.01" in href(), timeout=30)
+    assert "lr_g=" not in href()  # 0.002: the preset's own
+    wait_for(lambda: page.get_by_role("tab", name="Live training").get_attribute("aria-selected") == "true")
+    keyed_frame(page, "figure1_chart")
     assert page.console_errors == []
 
 

@@ -262,7 +262,18 @@ def test_sample_makes_missing_folders_and_a_file_in_the_way_is_one_line(trained,
 
 
 def test_bench_reports_both_loops_a_frame_and_memory_per_preset():
-    result = run_cli("bench", "--seconds", "0.3", "--preset", "ring8", "--preset", "mnist-paper", "--json")
+    result = run_cli(
+        "bench",
+        "--seconds",
+        "0.3",
+        "--preset",
+        "ring8",
+        "--preset",
+        "mnist-paper",
+        "--ensemble",
+        "8",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [r["preset"] for r in report["results"]] == ["ring8", "mnist-paper"]
@@ -271,6 +282,11 @@ def test_bench_reports_both_loops_a_frame_and_memory_per_preset():
         assert r["ratio"] == pytest.approx(r["trainer_steps_per_s"] / r["textbook_steps_per_s"], rel=0.01)
         assert r["peak_mib"] > 0
     assert report["results"][1]["batch"] == 100  # the paper's MNIST minibatch, packed in pairs for D
+    batched = report["ensemble"]
+    assert batched["gans"] == 8 and batched["gan_steps_per_s"] > 0 and batched["trainer_steps_per_s"] > 0
+    assert batched["ratio"] == pytest.approx(
+        batched["gan_steps_per_s"] / batched["trainer_steps_per_s"], rel=0.01
+    )
 
 
 def test_sigterm_saves_the_run_like_ctrl_c(tmp_path):

@@ -420,3 +420,28 @@ def test_the_dirac_tab_follows_the_sidebar_and_trains_nothing(app):
     app.select_slider(key="w_r1").set_value(1.0).run()
     assert "(converges)" in words()
     assert counters(app) == (0, 0)  # the run's own model did not train
+
+
+def test_a_2d_map_trains_in_its_tab_and_counts_modes():
+    app = AppTest.from_file("../dashboard/app.py", default_timeout=120).run()
+    app.selectbox(key="preset").set_value("ring8").run()
+    app.select_slider(key="w_hidden").set_value(16).run()  # small networks: a quick map
+    app.session_state["tab_2d"] = "Stability map"
+    app.run()
+    app.selectbox(key="map_x").set_value("k").run()
+    app.select_slider(key="map_x_k_range").set_value((1, 2)).run()
+    app.select_slider(key="map_y_lr_g_range").set_value((1e-3, 2e-3)).run()
+    app.select_slider(key="map_steps").set_value(200).run()
+    app.button(key="map_start").click().run()
+    run = app.session_state["map_run"]
+    for _ in range(100):
+        if run.done:
+            break
+        app.run()
+    assert not app.exception and run.done and len(run.cells) == 4
+    words = " ".join(m.value for m in app.markdown)
+    assert re.search(r"\*\*\d+\*\* (converged|oscillating|collapsed|not converged)", words)
+    assert run.latest.modes is not None and run.latest.modes_total == 8  # ring8's modes are counted
+    spec = chart_spec(app, "map_chart")
+    assert [t["type"] for t in spec["data"][:2]] == ["scatter", "heatmap"]
+    assert spec["data"][-1]["mode"] == "text"  # the outcomes' letters, once done

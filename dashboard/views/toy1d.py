@@ -10,6 +10,7 @@ from dashboard import narrate
 from dashboard.live import LiveTab, Tab, ViewOptions, aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
 from dashboard.views.dirac import dirac_view
+from dashboard.views.map import map_view
 from ganlab.config import Config
 from ganlab.figures.figure1 import figure1_json, render_figure1, run_figure1
 from ganlab.figures.toy1d import figure1_spec
@@ -40,12 +41,13 @@ def live_view(view: ViewOptions) -> None:
 
 
 def tabs(cfg: Config, trainer: Trainer, live_tab: LiveTab) -> list[Tab]:
-    """The 1D page's tabs: live training, the paper's Figure 1 made from one run, and the game's
-    dynamics in two parameters (the Dirac-GAN)."""
+    """The 1D page's tabs: live training, the paper's Figure 1 made from one run, the game's
+    dynamics in two parameters (the Dirac-GAN), and a stability map of many GANs at once."""
     return [
         ("Live training", live_tab(live_view)),
         ("Figure 1", lambda: figure1_view(cfg)),
         ("The game: Dirac-GAN", lambda: dirac_view(cfg)),
+        ("Stability map", lambda: map_view(cfg)),
     ]
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import narrate
 from dashboard.live import LiveTab, Tab, ViewOptions, aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
+from dashboard.views.map import map_view
 from ganlab.config import Config
 from ganlab.data.points import PointsError, read_points_csv
 from ganlab.figures.spec import Spec
@@ -85,8 +86,12 @@ def live_view(view: ViewOptions) -> None:
 
 
 def tabs(cfg: Config, trainer: Trainer, live_tab: LiveTab) -> list[Tab]:
-    """The 2D page's tabs: live training, and the user's own data."""
-    return [("Live training (2D)", live_tab(live_view)), ("Your data", your_data_view)]
+    """The 2D page's tabs: live training, the user's own data, and a stability map."""
+    return [
+        ("Live training (2D)", live_tab(live_view)),
+        ("Your data", your_data_view),
+        ("Stability map", lambda: map_view(cfg)),
+    ]
 
 
 # -- the user's own data ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             seconds=args.seconds,
             progress=None if args.json else progress,
             presets=args.preset or BENCH_PRESETS,
+            ensemble=args.ensemble,
         )
     except (RuntimeError, MnistError) as exc:
         raise UsageError(str(exc)) from None

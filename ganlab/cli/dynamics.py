@@ -1,5 +1,5 @@
-"""`ganlab dirac`: the game's dynamics in two parameters (the Dirac-GAN), its trajectory and the
-eigenvalues of one iteration at the equilibrium."""
+"""The game's dynamics: `ganlab dirac` (the two-parameter GAN: a trajectory and the eigenvalues of
+one iteration at the equilibrium) and `ganlab map` (a stability map of many GANs at once)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import math
 import sys
 
-__all__ = ["cmd_dirac"]
+__all__ = ["cmd_dirac", "cmd_map"]
 
 
 def _number(value: float) -> float | None:
@@ -58,4 +58,49 @@ def cmd_dirac(args: argparse.Namespace) -> int:
         f"{paper_statement(game)}"
     )
     sys.stdout.flush()
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """`ganlab map`: a grid of GANs that differ in two settings, trained at once; map.json and map.png."""
+    from ganlab.cli.common import UsageError, new_dir, out_dir, progress
+    from ganlab.config import ConfigError
+    from ganlab.runs.maprun import MapSpec, parse_range
+
+    try:
+        spec = MapSpec(
+            preset=args.preset,
+            x=args.x,
+            y=args.y,
+            x_range=parse_range(args.x_range, args.x) if args.x_range else None,
+            y_range=parse_range(args.y_range, args.y) if args.y_range else None,
+            n=args.n,
+            steps=args.steps,
+            seeds=args.seeds,
+            sets=tuple(args.set or ()),
+            device=args.device,
+        )
+    except (ConfigError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    out = out_dir(args.out)
+    from ganlab.figures.map import render_map
+    from ganlab.files import atomic_write, write_json
+    from ganlab.runs.maprun import MapRun
+
+    with new_dir(out) as partial:
+        run = MapRun(spec)
+        gans, chunk = len(run.cells), max(1, min(100, spec.steps // 50))
+        while not run.done:
+            run.advance(chunk)
+            rate = gans * run.iterations / max(run.seconds, 1e-9)
+            progress(
+                f"{gans:,} GANs, iteration {run.iterations:,}/{spec.steps:,} ({rate:,.0f} GAN-iterations/s)",
+                run.iterations / spec.steps,
+            )
+        result = run.result()
+        write_json(partial / "map.json", result)
+        atomic_write(partial / "map.png", render_map(result))
+    counts = {o: sum(c["outcome"] == o for c in result["cells"]) for o in result["thresholds"]["outcomes"]}
+    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+    sys.stderr.write(f"\nwrote {out}/map.json and map.png in {result['seconds']:.1f} s: {shown}\n")
     return 0

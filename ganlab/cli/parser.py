@@ -11,7 +11,7 @@ import argparse
 from ganlab.cli.bench import cmd_bench
 from ganlab.cli.common import MAX_SAMPLES, MAX_STEPS, RUN_HELP
 from ganlab.cli.dashboard import cmd_dashboard
-from ganlab.cli.dynamics import cmd_dirac
+from ganlab.cli.dynamics import cmd_dirac, cmd_map
 from ganlab.cli.evaluate import cmd_eval, cmd_judge
 from ganlab.cli.pictures import cmd_figure1, cmd_figures, cmd_plot
 from ganlab.cli.runs import cmd_average, cmd_sample, cmd_train
@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,bench,dashboard}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,bench,dashboard}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -183,12 +183,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_dirac)
 
+    axes = ["lr_d", "lr_g", "lr", "k", "momentum", "r1"]
+    p = sub.add_parser("map", help="a stability map: GANs differing in two settings, trained at once")
+    p.add_argument("--preset", default="paper-1d", help="a 1D or 2D preset (default paper-1d)")
+    p.add_argument("--x", default="lr_d", choices=axes, help="the setting across (default lr_d)")
+    p.add_argument("--y", default="lr_g", choices=axes, help="the setting up (default lr_g)")
+    p.add_argument("--x-range", metavar="LO:HI", help="x's range (log scale for rates and r1)")
+    p.add_argument("--y-range", metavar="LO:HI", help="y's range")
+    p.add_argument("--n", type=_int_in(2, 64), default=16, help="values per axis (default 16)")
+    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), default=2000, help="iterations (default 2000)")
+    p.add_argument("--seeds", type=_int_in(1, 16), default=1, help="GANs per cell, seeds 0.. (default 1)")
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="a setting every GAN shares (repeatable)"
+    )
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--out", required=True, help="a new directory for map.json and map.png")
+    p.set_defaults(handler=cmd_map)
+
     p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
     p.add_argument("--device", choices=devices)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seconds", type=float, default=2.0, help="measuring time per loop (default 2)")
     p.add_argument(
         "--preset", action="append", choices=BENCH_PRESETS, help="only this preset (repeatable; default all)"
+    )
+    p.add_argument(
+        "--ensemble",
+        type=_int_in(0, 4096),
+        default=256,
+        metavar="N",
+        help="also time N paper-1d GANs trained at once against one trainer (default 256; 0: skip)",
     )
     p.set_defaults(handler=cmd_bench)
 

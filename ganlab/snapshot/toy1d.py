@@ -9,10 +9,11 @@ import numpy as np
 import torch
 from scipy import stats
 
+from ganlab.data.toy import Distribution1D
 from ganlab.measure.theory import c_of_g, d_star, jsd, kde_density, pushforward_density, value_on_grid
 from ganlab.train import Trainer
 
-__all__ = ["Snapshot1D", "take_snapshot_1d", "GRID_POINTS"]
+__all__ = ["Snapshot1D", "take_snapshot_1d", "densities_on_grid", "jsd_1d", "z_quantiles", "GRID_POINTS"]
 
 GRID_POINTS = 512
 N_ARROWS = 33  # z -> G(z) lines drawn under the chart
@@ -36,7 +37,7 @@ class Snapshot1D:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def _z_quantiles(noise: str, n: int) -> np.ndarray:
+def z_quantiles(noise: str, n: int) -> np.ndarray:
     """n + 1 points of a 1D p_z at equally spaced probabilities (the last interval's mass
     beyond the ends is negligible for the normal, zero for the uniform)."""
     q = np.linspace(0.0, 1.0, n + 1)
@@ -44,6 +45,32 @@ def _z_quantiles(noise: str, n: int) -> np.ndarray:
         return 2 * q - 1
     q = np.clip(q, 1e-5, 1 - 1e-5)
     return stats.norm.ppf(q)
+
+
+def densities_on_grid(
+    dist: Distribution1D, samples: np.ndarray, g_line: np.ndarray | None, grid_points: int = GRID_POINTS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, str]:
+    """The grid x over p_data's support and where G's ``samples`` are (outliers trimmed); p_data
+    on it; p_g on it, exactly from ``g_line`` (G at z_quantiles, for a 1D z) or as a KDE of the
+    samples; the mass of p_g beyond the grid; and which p_g it is ("exact" or "kde")."""
+    lo, hi = dist.support()
+    s_lo, s_hi = np.quantile(samples, [0.001, 0.999]) if np.isfinite(samples).all() else (lo, hi)
+    span = hi - lo
+    lo, hi = max(min(lo, s_lo), lo - 4 * span), min(max(hi, s_hi), hi + 4 * span)
+    pad = 0.05 * (hi - lo)
+    x = np.linspace(lo - pad, hi + pad, grid_points)
+    p_data = dist.pdf(x)
+    if g_line is not None:
+        p_g, q_out = pushforward_density(g_line, x)
+        return x, p_data, p_g, q_out, "exact"
+    p_g, q_out = kde_density(samples, x)
+    return x, p_data, p_g, q_out, "kde"
+
+
+def jsd_1d(dist: Distribution1D, samples: np.ndarray, g_line: np.ndarray | None) -> float:
+    """JSD(p_data ‖ p_g) in nats, as a 1D snapshot reads it (see densities_on_grid)."""
+    x, p_data, p_g, q_out, _ = densities_on_grid(dist, samples, g_line)
+    return jsd(p_data, p_g, x, q_outside=q_out)
 
 
 @torch.no_grad()
@@ -55,21 +82,13 @@ def take_snapshot_1d(
     cfg, dev = trainer.cfg, trainer.device
     G = trainer.G_eval
     samples = G(trainer.fixed_z).squeeze(1).double().cpu().numpy()
-
-    # Grid: p_data's support joined with where G's samples are (outliers trimmed).
-    lo, hi = trainer.dist.support()
-    s_lo, s_hi = np.quantile(samples, [0.001, 0.999]) if np.isfinite(samples).all() else (lo, hi)
-    span = hi - lo
-    lo, hi = max(min(lo, s_lo), lo - 4 * span), min(max(hi, s_hi), hi + 4 * span)
-    pad = 0.05 * (hi - lo)
-    x = np.linspace(lo - pad, hi + pad, grid_points)
-    p_data = trainer.dist.pdf(x)
-
+    z_line = z_quantiles(cfg.noise, 4096)
+    g_line = None
     if cfg.latent_dim == 1:
-        z_line = _z_quantiles(cfg.noise, 4096)
         g_line = G(torch.tensor(z_line, dtype=torch.float32, device=dev).unsqueeze(1))
-        p_g, q_out = pushforward_density(g_line.squeeze(1).double().cpu().numpy(), x)
-        method = "exact"
+        g_line = g_line.squeeze(1).double().cpu().numpy()
+    x, p_data, p_g, q_out, method = densities_on_grid(trainer.dist, samples, g_line, grid_points)
+    if cfg.latent_dim == 1:
         z = (
             np.linspace(z_line[0], z_line[-1], N_ARROWS)
             if cfg.noise == "uniform"
@@ -77,8 +96,6 @@ def take_snapshot_1d(
         )
         g_z = G(torch.tensor(z, dtype=torch.float32, device=dev).unsqueeze(1)).squeeze(1).cpu().numpy()
     else:
-        p_g, q_out = kde_density(samples, x)
-        method = "kde"
         z = g_z = np.empty(0)
 
     d = torch.sigmoid(trainer.d_logit(torch.tensor(x, dtype=torch.float32, device=dev).unsqueeze(1)))

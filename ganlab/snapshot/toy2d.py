@@ -20,7 +20,7 @@ from ganlab.measure.modes import N_MODE_SAMPLES, mode_metrics
 from ganlab.measure.theory import KNN_K, c_of_g, d_star, jsd_monte_carlo, knn_density, value_monte_carlo
 from ganlab.train import Trainer
 
-__all__ = ["Snapshot2D", "take_snapshot_2d", "gradient_field", "GRID_2D"]
+__all__ = ["Snapshot2D", "take_snapshot_2d", "gradient_field", "jsd_2d", "GRID_2D"]
 
 GRID_2D = 56  # heatmap cells per side (drawn smoothed: D on 56² points costs 3/5 of 72²)
 N_SHOWN = 250  # real and fake points drawn
@@ -94,6 +94,18 @@ def _d_of(trainer: Trainer, x: torch.Tensor) -> np.ndarray:
     return torch.sigmoid(trainer.d_logit(x)).squeeze(1).double().cpu().numpy()
 
 
+def jsd_2d(dist: Mixture2D, real: np.ndarray, fake: np.ndarray, densities: bool = False):
+    """JSD(p_data ‖ p_g) in nats from real (n, 2) and finite fake (m, 2) samples: p_data exact,
+    p_g by k nearest neighbours of the fakes (jsd_monte_carlo). With ``densities``, also
+    (p_data, p_g at the real samples, p_data, p_g at the fakes)."""
+    q_real = knn_density(fake, real, KNN_K)
+    q_fake = knn_density(fake, fake, KNN_K, exclude_self=True)
+    p_real = _p_data_at(dist, np.ascontiguousarray(real).tobytes())
+    p_fake = dist.pdf(fake)
+    j = jsd_monte_carlo(p_real, q_real, p_fake, q_fake)
+    return (j, (p_real, q_real, p_fake, q_fake)) if densities else j
+
+
 @torch.no_grad()
 def sample_metrics(trainer: Trainer, fake_t: torch.Tensor) -> dict[str, float]:
     """JSD, V(D, G), C(G), mean D, mean |D - D*| and mode counts from the fixed samples.
@@ -107,11 +119,7 @@ def sample_metrics(trainer: Trainer, fake_t: torch.Tensor) -> dict[str, float]:
     finite = np.isfinite(fake).all(1)
     d_real, d_fake_all = np.split(_d_of(trainer, torch.cat([real_t, fake_t])), [n])
 
-    q_real = knn_density(fake[finite], real, KNN_K)
-    q_fake = knn_density(fake[finite], fake[finite], KNN_K, exclude_self=True)
-    p_real = _p_data_at(dist, real.tobytes())
-    p_fake = dist.pdf(fake[finite])
-    j = jsd_monte_carlo(p_real, q_real, p_fake, q_fake)
+    j, (p_real, q_real, p_fake, q_fake) = jsd_2d(dist, real, fake[finite], densities=True)
     gap = np.concatenate(
         [np.abs(d_real - d_star(p_real, q_real)), np.abs(d_fake_all[finite] - d_star(p_fake, q_fake))]
     )
