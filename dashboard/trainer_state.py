@@ -8,10 +8,13 @@ from dashboard.sessions import FREED_KEY, take_seat
 from ganlab.config import Config
 from ganlab.train import Trainer
 
-__all__ = ["session_trainer", "reset_trainer", "new_model", "reset_pace", "MODEL_VIEW_KEYS"]
+__all__ = ["session_trainer", "reset_trainer", "new_model", "reset_pace", "MODEL_VIEW_KEYS", "FRESH_MODEL"]
 
 # What the views keep of one model between reruns: D's last histograms, the evaluations asked for.
 MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result")
+# Set (to words naming it) when a setting is opened from elsewhere (a map's cell): the next run
+# trains a new model of it from its seed, as the map did, instead of changing the current one live.
+FRESH_MODEL = "fresh_model"
 
 
 def reset_pace(state) -> None:
@@ -32,13 +35,17 @@ def new_model(state, trainer: Trainer | None = None, history: list | None = None
 
 
 def session_trainer(cfg: Config) -> Trainer:
-    """This session's trainer, brought in line with ``cfg`` (live where possible)."""
+    """This session's trainer, brought in line with ``cfg`` (live where possible; a new model
+    when a setting was opened from a map's cell)."""
     state = st.session_state
     take_seat()  # at most GANLAB_MAX_SESSIONS sessions train at once; a closed one frees its trainer
-    if "trainer" not in state:
+    opened = state.pop(FRESH_MODEL, None)
+    if "trainer" not in state or opened:
         new_model(state, Trainer(cfg))
         state["running"] = False
-        if state.pop(FREED_KEY, False):
+        if opened:
+            st.toast(f"Opened {opened} from the map: a new model from its seed")
+        elif state.pop(FREED_KEY, False):
             st.toast(
                 "The connection was lost, so this session's model was freed: a new one was built "
                 "from the same settings."

@@ -160,8 +160,9 @@ def ensemble_rate(gans: int, device: str = "auto", seconds: float = 2.0, preset:
     """The batched trainer of ``gans`` GANs of ``preset`` (seeds 0..) against one Trainer of it,
     the two taking turns in the same run: GAN-iterations per second of each, their ratio, and
     the memory the ensemble holds per GAN (its process's resident memory before and after)."""
-    from ganlab.train.ensemble import Ensemble
+    from ganlab.train.ensemble import Ensemble, memory_friendly_malloc
 
+    memory_friendly_malloc()
     cfg = get_preset(preset).config.replace(device=device)
     dev = resolve_device(device)
     before = _resident_mib()

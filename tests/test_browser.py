@@ -505,6 +505,7 @@ def test_the_stability_map_trains_fills_in_and_a_cell_opens_in_the_live_view(app
     assert "lr_g=" not in href()  # 0.002: the preset's own
     wait_for(lambda: page.get_by_role("tab", name="Live training").get_attribute("aria-selected") == "true")
     keyed_frame(page, "figure1_chart")
+    assert counters(page) == (0, 0)  # a new model of that setting, from its seed
     assert page.console_errors == []
 
 

@@ -433,7 +433,7 @@ def test_a_2d_map_trains_in_its_tab_and_counts_modes():
     app.select_slider(key="map_y_lr_g_range").set_value((1e-3, 2e-3)).run()
     app.select_slider(key="map_steps").set_value(200).run()
     app.button(key="map_start").click().run()
-    run = app.session_state["map_run"]
+    run = app.session_state["map_run_2d"]
     for _ in range(100):
         if run.done:
             break

@@ -158,11 +158,16 @@ def test_ganlab_dirac_json_is_the_start_then_one_point_per_iteration(capsys):
     )
     radius = [math.hypot(*p) for p in out["trajectory"]]
     assert radius[-1] > radius[0] and out["verdict"].startswith("spirals out")
+    assert out["iterations"] == 50 and out["diverged"] is False
     assert (
         main(["dirac", "--rule", "alternating", "--lr", "0.1", "--r1", "1", "--steps", "2000", "--json"]) == 0
     )
     out = json.loads(capsys.readouterr().out)
     assert math.hypot(*out["trajectory"][-1]) < 1e-6 and out["modulus"] < 1
+    args = ["dirac", "--rule", "simultaneous", "--lr", "10", "--loss", "non-saturating", "--steps", "1000"]
+    assert main([*args, "--json"]) == 0  # it leaves the plane: the trajectory says where it stopped
+    out = json.loads(capsys.readouterr().out)
+    assert out["diverged"] is True and out["iterations"] == len(out["trajectory"]) - 1 < 1000
 
 
 @pytest.mark.parametrize(
@@ -175,6 +180,7 @@ def test_ganlab_dirac_json_is_the_start_then_one_point_per_iteration(capsys):
         (["--rule", "alternating", "--lr", "0.1", "--theta0", "nan"], "--theta0: expected a number"),
         (["--rule", "alternating", "--lr", "0.1", "--steps", "0"], "--steps: expected an integer"),
         (["--lr", "0.1"], "required: --rule"),
+        (["--rule", "simultaneous", "--lr", "0.1", "--k", "3"], "applies to --rule alternating only"),
     ],
 )
 def test_bad_dirac_input_is_one_line_and_exit_2(args, fragment, tmp_path):

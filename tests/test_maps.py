@@ -68,8 +68,10 @@ def test_each_batched_gan_follows_its_own_trainer(name):
 
 
 def test_a_diverging_gan_stays_in_its_own_slice_and_is_frozen():
-    good = [PAPER.replace(optimizer="sgd", momentum=0.0, lr_d=0.02, lr_g=0.01, seed=s) for s in (0, 1)]
-    wild = PAPER.replace(optimizer="sgd", momentum=0.9, lr_d=10.0, lr_g=10.0, seed=2)
+    good = [
+        PAPER.replace(optimizer="sgd", momentum=0.0, lr_d=0.02, lr_g=0.01, seed=s, ema=0.9) for s in (0, 1)
+    ]
+    wild = PAPER.replace(optimizer="sgd", momentum=0.9, lr_d=10.0, lr_g=10.0, seed=2, ema=0.9)
     mixed = Ensemble([good[0], wild, good[1]])
     alone = Ensemble(good)
     mixed.advance(60)
@@ -83,6 +85,10 @@ def test_a_diverging_gan_stays_in_its_own_slice_and_is_frozen():
     for i, j in ((0, 0), (2, 1)):  # the neighbours trained as if the wild one were not there
         torch.testing.assert_close(mixed.G.flat[i], alone.G.flat[j], rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(mixed.D.flat[i], alone.D.flat[j], rtol=1e-5, atol=1e-6)
+    frozen = [mixed.G.flat[1].clone(), mixed.G_ema[1].clone(), mixed.D.flat[1].clone()]
+    mixed.advance(10)  # frozen: its weights and their average stay as they were
+    for before, now in zip(frozen, [mixed.G.flat[1], mixed.G_ema[1], mixed.D.flat[1]]):
+        assert torch.equal(before, now)
 
 
 def test_the_batched_trainer_refuses_what_it_cannot_train():
@@ -90,6 +96,8 @@ def test_the_batched_trainer_refuses_what_it_cannot_train():
         Ensemble([PAPER, PAPER.replace(hidden=16)])
     with pytest.raises(ConfigError, match="does not train packing"):
         Ensemble([PAPER.replace(pack=2)])
+    with pytest.raises(ConfigError, match="does not train MNIST"):
+        Ensemble([get_preset("mnist-mlp").config.replace(model="mlp")])
 
 
 @pytest.mark.parametrize(
@@ -101,6 +109,12 @@ def test_the_batched_trainer_refuses_what_it_cannot_train():
         (np.linspace(0.3, 0.1, 10)[:, None], [False], None, "not converged"),  # a steady drift is no swing
         (np.full((10, 1), np.nan), [True], None, "diverged"),
         (np.full((10, 1), 0.02), [False], [6], "collapsed"),
+        (
+            np.where(np.arange(10) == 4, np.nan, 0.2 + 0.1 * np.sin(np.arange(10)))[:, None],
+            [False],
+            None,
+            "oscillating",
+        ),
         (0.03 + 0.02 * np.sin(np.arange(10))[:, None], [False], None, "converged"),  # near, wobbling
     ],
 )
@@ -156,6 +170,9 @@ def test_ganlab_map_writes_map_json_and_png(tmp_path, capsys):
     assert by_rate[1e-5] == "not converged" and by_rate[10.0] in ("diverged", "oscillating")
     assert (out / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert "wrote" in capsys.readouterr().err
+    assert main(["map", "--n", "2", "--steps", "2", "--set", "seed=5", "--out", str(tmp_path / "s")]) == 0
+    seeded = json.loads((tmp_path / "s" / "map.json").read_text())
+    assert {c["seed"] for c in seeded["cells"]} == {5} and seeded["config"]["seed"] == 5
 
 
 @pytest.mark.parametrize(
@@ -171,6 +188,11 @@ def test_ganlab_map_writes_map_json_and_png(tmp_path, capsys):
         (["--preset", "mnist-mlp"], "maps are for the 1D and 2D presets"),
         (["--set", "pack=2"], "does not train packing"),
         (["--x", "k", "--x-range", "1:40"], "k must stay between 1 and 20"),
+        pytest.param(
+            ["--device", "cuda"],
+            "no CUDA GPU is available",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is here"),
+        ),
     ],
 )
 def test_bad_map_input_is_one_line_exit_2_and_writes_nothing(args, fragment, tmp_path):

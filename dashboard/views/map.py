@@ -14,14 +14,15 @@ import streamlit as st
 
 from dashboard.live_chart import live_chart
 from dashboard.sidebar import set_before_next_run
-from dashboard.widgets import LEARNING_RATES, R1_CHOICES
+from dashboard.trainer_state import FRESH_MODEL
+from dashboard.widgets import LEARNING_RATES, R1_CHOICES, config_widget_values
 from ganlab.config import Config, ConfigError
 from ganlab.figures.map import legend_text, map_spec, outcome_letters, render_map
 from ganlab.runs.maprun import MapRun, MapSpec
 
 __all__ = ["map_view"]
 
-RUN_KEY, CLICKED = "map_run", "map_clicked"
+CLICKED = "map_clicked"
 TICK_S = 0.3  # the map's fragment reruns this often while it trains
 TRAIN_S = 0.6  # ... and trains about this long each time
 READ_EVERY_S = 1.0  # the cells' colours are read at most this often
@@ -91,7 +92,8 @@ def _spec_ui(cfg: Config) -> MapSpec | None:
 
 
 def _pick(clicked: list | None, run: MapRun) -> None:
-    """A click on a cell: its setting (and first seed) goes to the sidebar, and the live view opens."""
+    """A click on a cell: that GAN's whole configuration (its first seed's) goes to the sidebar,
+    and the live view opens on a new model of it, trained from its seed as the map's was."""
     if not clicked or clicked == st.session_state.get(CLICKED):
         return
     st.session_state[CLICKED] = clicked
@@ -100,15 +102,11 @@ def _pick(clicked: list | None, run: MapRun) -> None:
     i, j = (round(float(v)) for v in clicked[-1])
     if not (0 <= i < len(xs) and 0 <= j < len(ys)):
         return
-    values = {}
-    for name, value in ((spec.x, xs[i]), (spec.y, ys[j])):
-        for setting in ("lr_d", "lr_g") if name == "lr" else (name,):
-            values[f"w_{setting}"] = value
-    values["w_seed"] = run.cells[0]["seed"]
-    values["tab_1d" if run.ensemble.base.kind == "1d" else "tab_2d"] = (
-        "Live training" if run.ensemble.base.kind == "1d" else "Live training (2D)"
-    )
-    st.session_state["map_opened"] = f"{spec.x} {xs[i]:g}, {spec.y} {ys[j]:g}"
+    cfg = run.ensemble.configs[(j * len(xs) + i) * spec.seeds]
+    values = config_widget_values(cfg)
+    tab, label = {"1d": ("tab_1d", "Live training"), "2d": ("tab_2d", "Live training (2D)")}[cfg.kind]
+    values[tab] = label
+    values[FRESH_MODEL] = f"{spec.x} {xs[i]:g}, {spec.y} {ys[j]:g}, seed {cfg.seed}"
     set_before_next_run(values)
 
 
@@ -154,18 +152,18 @@ def map_view(cfg: Config) -> None:
         "own would have). Cells flicker where the game oscillates and go black where it diverges. "
         "**Click a cell** to open that setting in the live view."
     )
-    if "map_opened" in st.session_state:
-        st.toast(f"Opened {st.session_state.pop('map_opened')} in the live view")
     spec = _spec_ui(cfg)
     state = st.session_state
-    run: MapRun | None = state.get(RUN_KEY)
+    run_key = f"map_run_{cfg.kind}"  # the 1D and the 2D page each keep their own map
+    run: MapRun | None = state.get(run_key)
     cols = st.columns([1, 1, 4])
     if cols[0].button(
         ":material/grid_on: Train the map", key="map_start", type="primary", disabled=spec is None
     ):
-        state[RUN_KEY] = run = MapRun(spec)
+        state[run_key] = run = MapRun(spec)
         state["map_running"] = True
-        state.pop(CLICKED, None)
+        for key in (CLICKED, "map_s_per_iteration", "map_read_at", "map_png"):  # a new map: measured anew
+            state.pop(key, None)
     if cols[1].button(":material/stop: Stop", key="map_stop", disabled=not state.get("map_running")):
         state["map_running"] = False
     if run is None:
@@ -209,6 +207,8 @@ def map_view(cfg: Config) -> None:
         files[0].download_button(
             "Download map.json", json.dumps(result, indent=2), "map.json", "application/json", key="map_json"
         )
+        if state.get("map_png", (None,))[0] is not run:  # drawn once a map, not on every rerun
+            state["map_png"] = (run, render_map(result))
         files[1].download_button(
-            "Download map.png", render_map(result), "map.png", "image/png", key="map_png"
+            "Download map.png", state["map_png"][1], "map.png", "image/png", key="map_png_file"
         )

@@ -18,8 +18,11 @@ def _number(value: float) -> float | None:
 
 def cmd_dirac(args: argparse.Namespace) -> int:
     """`ganlab dirac --rule R --lr H ...`: SGD without momentum on the Dirac-GAN from (θ₀, ψ₀)."""
+    from ganlab.cli.common import UsageError
     from ganlab.train.dirac import DiracGame, eigenvalues, paper_statement, trajectory, verdict
 
+    if args.rule == "simultaneous" and args.k != 1:
+        raise UsageError("--k is Algorithm 1's D steps per G step: it applies to --rule alternating only")
     game = DiracGame(
         lr_d=args.lr,
         lr_g=args.lr_g if args.lr_g is not None else args.lr,
@@ -37,6 +40,8 @@ def cmd_dirac(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "trajectory": [[_number(t), _number(p)] for t, p in path],
+                    "iterations": len(path) - 1,  # fewer than --steps: it left the plane (diverged)
+                    "diverged": len(path) - 1 < args.steps,
                     "eigenvalues": pairs,
                     "modulus": max(math.hypot(*v) for v in pairs),
                     "verdict": verdict(values),
@@ -49,7 +54,8 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     end = path[-1]
     note = "" if len(path) == args.steps + 1 else f" (stopped after {len(path) - 1:,}: it diverged)"
     print(
-        f"{game.rule} gradient descent, learning rates D {game.lr_d:g} G {game.lr_g:g}, k = {game.k}, "
+        f"{game.rule} gradient descent, learning rates D {game.lr_d:g} G {game.lr_g:g}"
+        f"{f', k = {game.k}' if game.rule == 'alternating' else ''}, "
         f"{game.g_loss} G loss{f', R1 γ {game.r1:g}' if game.r1 else ''}"
         f"{f', instance noise σ {game.instance_noise:g}' if game.instance_noise else ''}\n"
         f"eigenvalues of one iteration at (0, 0): {shown}; largest |λ| = {rho:.9f}: {verdict(values)}\n"
@@ -86,9 +92,14 @@ def cmd_map(args: argparse.Namespace) -> int:
     from ganlab.figures.map import render_map
     from ganlab.files import atomic_write, write_json
     from ganlab.runs.maprun import MapRun
+    from ganlab.train.ensemble import memory_friendly_malloc
 
+    try:
+        run = MapRun(spec)  # builds the GANs: a device that is not there says so here
+    except (ConfigError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    memory_friendly_malloc()
     with new_dir(out) as partial:
-        run = MapRun(spec)
         gans, chunk = len(run.cells), max(1, min(100, spec.steps // 50))
         while not run.done:
             run.advance(chunk)

@@ -192,7 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y-range", metavar="LO:HI", help="y's range")
     p.add_argument("--n", type=_int_in(2, 64), default=16, help="values per axis (default 16)")
     p.add_argument("--steps", type=_int_in(1, MAX_STEPS), default=2000, help="iterations (default 2000)")
-    p.add_argument("--seeds", type=_int_in(1, 16), default=1, help="GANs per cell, seeds 0.. (default 1)")
+    p.add_argument(
+        "--seeds",
+        type=_int_in(1, 16),
+        default=1,
+        help="GANs per cell, with seeds from the preset's on (default 1)",
+    )
     p.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a setting every GAN shares (repeatable)"
     )

@@ -23,19 +23,21 @@ LAST_STRETCH = 0.25  # the last quarter of the iterations is the stretch read
 
 def stretch_stats(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The level and the swing of each column of ``series`` (readings x GANs): its median, and
-    its standard deviation about a straight-line fit (so that a steady drift is no swing)."""
+    its standard deviation about a straight-line fit (so that a steady drift is no swing).
+    Readings that are NaN (too few finite samples at that moment) are left out of both."""
     series = np.asarray(series, dtype=np.float64)
+    valid = np.isfinite(series)
     with warnings.catch_warnings():  # a GAN that diverged has only NaN readings
         warnings.simplefilter("ignore", RuntimeWarning)
         level = np.nanmedian(series, axis=0)
         if len(series) < 3:
             return level, np.zeros_like(level)
-        t = np.arange(len(series), dtype=np.float64)
-        t -= t.mean()
-        centred = series - np.nanmean(series, axis=0)
-    slope = (t[:, None] * centred).sum(0) / (t**2).sum()
-    residual = centred - slope * t[:, None]
-    return level, residual.std(axis=0)
+        t = np.broadcast_to(np.arange(len(series), dtype=np.float64)[:, None], series.shape)
+        t = np.where(valid, t - np.nanmean(np.where(valid, t, np.nan), axis=0), 0.0)
+        centred = np.where(valid, series - np.nanmean(series, axis=0), 0.0)
+        slope = (t * centred).sum(0) / np.maximum((t**2).sum(0), 1e-12)
+        residual = np.where(valid, centred - slope * t, np.nan)
+        return level, np.nanstd(residual, axis=0)
 
 
 def classify(

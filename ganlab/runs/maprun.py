@@ -8,6 +8,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from ganlab.presets import get_preset
 from ganlab.snapshot.map import MapReading, take_map_reading
 from ganlab.train.ensemble import Ensemble
 
-__all__ = ["AXES", "MapSpec", "MapRun", "axis_values", "parse_range", "cell_grid", "MAX_GANS", "READINGS"]
+__all__ = ["AXES", "MapSpec", "MapRun", "axis_values", "parse_range", "MAX_GANS", "READINGS"]
 
 # The settings a map can vary: how its values spread over a range, and the range it spans unless told.
 AXES: dict[str, tuple[str, tuple[float, float]]] = {
@@ -161,7 +162,7 @@ class MapSpec:
 
     def cells(self) -> list[dict[str, float]]:
         """Every GAN of the map, row by row (y), then x, then seed: its two settings and seed."""
-        base_seed = (self.base if self.base is not None else get_preset(self.preset).config).seed
+        base_seed = self.base_config().seed  # the preset's, or --set seed=N's
         return [
             {self.x: vx, self.y: vy, "seed": base_seed + s}
             for vy in self.values(self.y)
@@ -230,6 +231,12 @@ class MapRun:
 
     def outcomes(self) -> list[str]:
         """Each GAN's outcome from the readings of the last stretch (see measure.outcome)."""
+        if not self.done:
+            raise RuntimeError("the map has not finished training")
+        return self._outcomes
+
+    @cached_property
+    def _outcomes(self) -> list[str]:
         last = self.readings[-1]
         series = np.stack([r.jsd for r in self.readings])
         return classify(series, last.diverged, last.modes, last.modes_total)
@@ -238,6 +245,10 @@ class MapRun:
         """map.json: the axes, the run, the thresholds, and every GAN's cell with its readings."""
         if not self.done:
             raise RuntimeError("the map has not finished training")
+        return self._result
+
+    @cached_property
+    def _result(self) -> dict[str, Any]:
         spec, last = self.spec, self.readings[-1]
         series = np.stack([r.jsd for r in self.readings])
         level, spread = stretch_stats(series)
@@ -260,7 +271,7 @@ class MapRun:
             "steps": spec.steps,
             "seconds": round(self.seconds, 2),
             "device": str(self.ensemble.device),
-            "config": self.ensemble.base.to_dict(),
+            "config": spec.base_config().to_dict(),  # what every GAN shares (its axes aside)
             "readings_at": [r.iteration for r in self.readings],
             "thresholds": {
                 "converged_jsd": CONVERGED_JSD,
@@ -274,19 +285,3 @@ class MapRun:
 
 def _number(value: float) -> float | None:
     return round(float(value), 6) if np.isfinite(value) else None
-
-
-def cell_grid(
-    result: dict[str, Any], key: str = "jsd"
-) -> tuple[Sequence[float], Sequence[float], np.ndarray]:
-    """x values, y values and the seeds' mean of ``key`` per cell (NaN where none is finite)."""
-    xs, ys = result["x_values"], result["y_values"]
-    grid = np.full((len(ys), len(xs)), np.nan)
-    sums: dict[tuple[int, int], list[float]] = {}
-    for cell in result["cells"]:
-        j, i = ys.index(cell[result["y"]]), xs.index(cell[result["x"]])
-        if cell.get(key) is not None:
-            sums.setdefault((j, i), []).append(cell[key])
-    for (j, i), values in sums.items():
-        grid[j, i] = float(np.mean(values))
-    return xs, ys, grid

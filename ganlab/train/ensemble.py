@@ -213,7 +213,6 @@ class Ensemble:
                     f"not in {', '.join(differ)}"
                 )
         self.check(base)
-        memory_friendly_malloc()
         self.n = n = len(configs)
         self.device = device = resolve_device(base.device)
         self.dist = get_distribution(base.p_data, base.points)
@@ -320,7 +319,8 @@ class Ensemble:
         self.loss_g = torch.where(mask.view(-1), losses.detach(), self.loss_g)
         if self.G_ema is not None:  # the average of G's weights, warmed up as the trainer's
             beta = warmed_ema(self.base.ema, self.iterations)
-            self.G_ema.lerp_(self.G.flat.detach(), 1 - beta)
+            averaged = torch.lerp(self.G_ema, self.G.flat.detach(), 1 - beta)
+            self.G_ema.copy_(torch.where(self.frozen, self.G_ema, averaged))  # a frozen GAN's stays
 
     def _freeze(self, bad: torch.Tensor) -> None:
         if bool(bad.any()):
@@ -372,8 +372,8 @@ class Ensemble:
 
 def _unsupported(cfg: Config) -> str | None:
     """What of ``cfg`` the batched trainer does not train yet, in words; None when it does."""
-    if cfg.model != "mlp":
-        return f"the {cfg.model!r} MNIST networks"
+    if cfg.kind == "mnist":
+        return "MNIST"
     if cfg.maxout > 1:
         return "maxout units"
     if cfg.pack > 1:
