@@ -31,3 +31,15 @@ def test_sampling_is_seeded():
     a = dist.sample(100, torch.Generator().manual_seed(3), torch.device("cpu"))
     b = dist.sample(100, torch.Generator().manual_seed(3), torch.device("cpu"))
     assert torch.equal(a, b) and a.shape == (100, 1)
+
+
+@pytest.mark.parametrize("name", list(DISTRIBUTIONS_1D))
+def test_gaussian_affine_gives_the_samples_numbers(name):
+    """The batched trainer draws eps in place and scales it once: the same numbers as sample."""
+    dist = DISTRIBUTIONS_1D[name]
+    affine = dist.gaussian_affine()
+    assert (affine is not None) == (dist.kind == "gaussian")
+    if affine is not None:
+        eps = torch.empty(64, 1).normal_(generator=torch.Generator().manual_seed(4))
+        drawn = dist.sample(64, torch.Generator().manual_seed(4), torch.device("cpu"))
+        assert torch.equal(eps.mul_(affine[1]).add_(affine[0]), drawn)

@@ -52,6 +52,14 @@ class Distribution1D:
             return [stats.gamma(p["shape"], loc=p["loc"], scale=p["scale"])]
         raise ValueError(f"unknown kind {self.kind!r}")
 
+    def gaussian_affine(self) -> tuple[float, float] | None:
+        """(mean, std) when ``sample`` is mean + std * eps for eps ~ N(0, 1) drawn by one
+        ``randn`` (the Gaussian), so that a caller can draw eps in place and scale many
+        minibatches in one operation, with the same numbers; None for the other kinds."""
+        if self.kind == "gaussian":
+            return self.params["mean"], self.params["std"]
+        return None
+
     def pdf(self, x: np.ndarray) -> np.ndarray:
         """Exact density at x (float64)."""
         x = np.asarray(x, dtype=np.float64)

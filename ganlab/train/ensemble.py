@@ -70,7 +70,8 @@ class _InputLayer(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensors
-        dx = torch.bmm(dy, w.transpose(1, 2)) if ctx.needs_input_grad[0] else None
+        # the products in these orientations run 1.7x (dx) faster here than bmm(dy, w^T)
+        dx = torch.bmm(w, dy.transpose(1, 2)).transpose(1, 2) if ctx.needs_input_grad[0] else None
         dw = torch.bmm(x.transpose(1, 2), dy) if ctx.needs_input_grad[1] else None
         db = dy.sum(1, keepdim=True) if ctx.needs_input_grad[2] else None
         return dx, dw, db
@@ -78,18 +79,21 @@ class _InputLayer(torch.autograd.Function):
 
 class _OutputLayer(torch.autograd.Function):
     """h (n, B, in) @ w (n, in, 1) plus b: a layer with one output, whose gradient for h is an
-    elementwise product (as a matrix product it was an outer product: twice the time)."""
+    elementwise product (as a matrix product it was an outer product: twice the time).
+
+    Both products are taken as a row times a matrix, w^T h^T and dy^T h: MKL's batched
+    matrix-times-column ran 3.7x (forward) and 15x (dw) slower here (256 GANs, B = 512)."""
 
     @staticmethod
     def forward(ctx, h, w, b):
         ctx.save_for_backward(h, w)
-        return torch.baddbmm(b, h, w)
+        return torch.bmm(w.transpose(1, 2), h.transpose(1, 2)).transpose(1, 2).add_(b)
 
     @staticmethod
     def backward(ctx, dy):
         h, w = ctx.saved_tensors
         dh = dy * w.transpose(1, 2) if ctx.needs_input_grad[0] else None
-        dw = torch.bmm(h.transpose(1, 2), dy) if ctx.needs_input_grad[1] else None
+        dw = torch.bmm(dy.transpose(1, 2), h).transpose(1, 2) if ctx.needs_input_grad[1] else None
         db = dy.sum(1, keepdim=True) if ctx.needs_input_grad[2] else None
         return dh, dw, db
 
@@ -259,8 +263,8 @@ class Ensemble:
         draw: Callable[[torch.Tensor, torch.Generator], object],
     ) -> torch.Tensor:
         """(n, *shape): each GAN of ``mask`` draws its row from its own generator (the order of
-        the Trainer's draws); the others draw nothing (zeros), keeping their generators' streams
-        as their Trainer's would be."""
+        the Trainer's draws); the others draw nothing (their rows are not used), keeping their
+        generators' streams as their Trainer's would be."""
         out = torch.zeros(self.n, *shape, device=self.device)
         for row, generator, on in zip(out, self.rngs, mask.view(-1).tolist()):
             if on:
@@ -271,20 +275,22 @@ class Ensemble:
         """z ~ p_z: each GAN's minibatch of noise (Trainer.draw_noise), drawn in place."""
         uniform = self.base.noise == "uniform"
 
+        # normal_ and uniform_ are what randn and rand call: the same numbers, without the
+        # shape parsing (256 GANs draw three minibatches an iteration, one call each)
         def draw(row: torch.Tensor, generator: torch.Generator) -> None:
-            if uniform:
-                torch.rand(row.shape, generator=generator, out=row).mul_(2).sub_(1)
-            else:
-                torch.randn(row.shape, generator=generator, out=row)
+            (row.uniform_ if uniform else row.normal_)(generator=generator)
 
-        return self._draw(mask, (self.base.batch_size, self.base.latent_dim), draw)
+        z = self._draw(mask, (self.base.batch_size, self.base.latent_dim), draw)
+        return z.mul_(2).sub_(1) if uniform else z
 
     def _draw_real(self, mask: torch.Tensor) -> torch.Tensor:
         """x ~ p_data: each GAN's minibatch of data (Trainer.draw_real)."""
-        m = self.base.batch_size
-        return self._draw(
-            mask, (m, self.base.data_dim), lambda row, g: row.copy_(self.dist.sample(m, g, self.device))
-        )
+        m, shape = self.base.batch_size, (self.base.batch_size, self.base.data_dim)
+        affine = getattr(self.dist, "gaussian_affine", lambda: None)()
+        if affine is None:
+            return self._draw(mask, shape, lambda row, g: row.copy_(self.dist.sample(m, g, self.device)))
+        eps = self._draw(mask, shape, lambda row, g: row.normal_(generator=g))
+        return eps.mul_(affine[1]).add_(affine[0])  # (the rows of GANs that drew nothing: unused)
 
     def _d_step(self, mask: torch.Tensor, factor: float) -> None:
         """Every GAN of ``mask``: one D update on its own minibatches (Trainer.d_step)."""
