@@ -32,6 +32,7 @@ ROOMS: list[tuple[str, ...]] = [
     ("ganlab.snapshot",),
     ("ganlab.runs",),
     ("ganlab.figures",),
+    ("ganlab.sweep",),
     ("ganlab.bench",),
     ("ganlab.cli",),
     ("dashboard",),

@@ -71,7 +71,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     """`ganlab map`: a grid of GANs that differ in two settings, trained at once; map.json and map.png."""
     from ganlab.cli.common import UsageError, new_dir, out_dir, progress
     from ganlab.config import ConfigError
-    from ganlab.runs.maprun import MapSpec, parse_range
+    from ganlab.runs.maprun import MAX_GANS, MAX_GANS_SPLIT, MapSpec, parse_range
 
     try:
         spec = MapSpec(
@@ -85,10 +85,13 @@ def cmd_map(args: argparse.Namespace) -> int:
             seeds=args.seeds,
             sets=tuple(args.set or ()),
             device=args.device,
+            max_gans=MAX_GANS_SPLIT if args.address else MAX_GANS,
         )
     except (ConfigError, RuntimeError) as exc:
         raise UsageError(str(exc)) from None
     out = out_dir(args.out)
+    if args.address:
+        return _map_split(args, spec, out)
     from ganlab.figures.map import render_map
     from ganlab.files import atomic_write, write_json
     from ganlab.runs.maprun import MapRun
@@ -111,7 +114,46 @@ def cmd_map(args: argparse.Namespace) -> int:
         result = run.result()
         write_json(partial / "map.json", result)
         atomic_write(partial / "map.png", render_map(result))
+    sys.stderr.write(f"\nwrote {out}/map.json and map.png in {result['seconds']:.1f} s: {_counts(result)}\n")
+    return 0
+
+
+def _counts(result: dict) -> str:
     counts = {o: sum(c["outcome"] == o for c in result["cells"]) for o in result["thresholds"]["outcomes"]}
-    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
-    sys.stderr.write(f"\nwrote {out}/map.json and map.png in {result['seconds']:.1f} s: {shown}\n")
+    return ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+
+
+def _map_split(args: argparse.Namespace, spec, out) -> int:
+    """`ganlab map --address`: the map's GANs in batches of --batch, as Ray tasks on that cluster."""
+    from ganlab.cli.common import UsageError, new_dir, progress
+    from ganlab.config import ConfigError
+    from ganlab.figures.map import render_map
+    from ganlab.files import atomic_write, write_json
+    from ganlab.sweep.cluster import Cluster
+    from ganlab.sweep.maps import run_map_split
+
+    try:
+        cluster = Cluster(args.address)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    gans = len(spec.cells())
+    sys.stderr.write(f"{gans:,} GANs in batches of {min(args.batch, gans):,} on {cluster.where}\n")
+    try:
+        with new_dir(out) as partial:
+            result = run_map_split(
+                spec,
+                cluster,
+                args.batch,
+                lambda done, total: progress(f"{done}/{total} batches", done / total),
+            )
+            write_json(partial / "map.json", result)
+            atomic_write(partial / "map.png", render_map(result))
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        cluster.close()
+    sys.stderr.write(
+        f"\nwrote {out}/map.json and map.png in {result['seconds']:.1f} s "
+        f"({result['batches']} batches, {result['gan_seconds']:.1f} s of training): {_counts(result)}\n"
+    )
     return 0

@@ -15,6 +15,7 @@ from ganlab.cli.dynamics import cmd_dirac, cmd_map
 from ganlab.cli.evaluate import cmd_eval, cmd_judge
 from ganlab.cli.pictures import cmd_figure1, cmd_figures, cmd_plot
 from ganlab.cli.runs import cmd_average, cmd_sample, cmd_train
+from ganlab.cli.sweep import cmd_sweep
 from ganlab.presets import BENCH_PRESETS, PRESETS
 from ganlab.runs import KEPT_DIR
 
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,bench,dashboard}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,sweep,bench,dashboard}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -203,7 +204,63 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--device", choices=devices)
     p.add_argument("--out", required=True, help="a new directory for map.json and map.png")
+    p.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="split the map into batches run as Ray tasks on the cluster there (default: one batch here)",
+    )
+    p.add_argument(
+        "--batch", type=_int_in(1, 4096), default=256, help="with --address: GANs per Ray task (default 256)"
+    )
     p.set_defaults(handler=cmd_map)
+
+    p = sub.add_parser(
+        "sweep", help="a preset over a grid of settings and seeds on Ray, a run directory each"
+    )
+    p.add_argument("--preset", default="paper-1d", help=f"one of: {', '.join(PRESETS)} (default paper-1d)")
+    p.add_argument(
+        "--grid",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="a setting and its values (repeatable: every combination is one trial)",
+    )
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a setting every trial shares")
+    p.add_argument(
+        "--seeds", type=_int_in(1, 100), default=1, help="trials per combination, seeds from the preset's on"
+    )
+    p.add_argument("--steps", type=_int_in(1, MAX_STEPS), help="iterations per trial (default: the preset's)")
+    p.add_argument(
+        "--log-every", type=_int_in(1, MAX_STEPS), default=100, help="iterations between metrics lines"
+    )
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--parzen", action="store_true", help="MNIST: also Table 1's Parzen window at the end")
+    p.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="join the Ray cluster there (default: $RAY_ADDRESS, else a local Ray on this machine)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_int_in(1, 10_000),
+        help="trials at once (default: the CPUs of the machine or cluster)",
+    )
+    p.add_argument(
+        "--gpus-per-trial",
+        type=_float_in(0, 8),
+        default=0.0,
+        help="GPUs each trial asks Ray for (0.25: four trials share one; default 0)",
+    )
+    p.add_argument(
+        "--save-every",
+        type=_float_in(0, 3600),
+        default=30.0,
+        metavar="SECONDS",
+        help="how often a running trial's state comes back to --out (what Ctrl-C can lose; default 30)",
+    )
+    p.add_argument("--yes", action="store_true", help="allow more than 10,000 trials")
+    p.add_argument("--out", help="the sweep's folder: a run directory per trial, results.json and .csv")
+    p.add_argument("--report", metavar="S", help="print sweep S's table and write S/report.png (no training)")
+    p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("bench", help="trainer vs textbook loop steps/s, and dashboard frame time")
     p.add_argument("--device", choices=devices)

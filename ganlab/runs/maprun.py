@@ -26,7 +26,17 @@ from ganlab.presets import get_preset
 from ganlab.snapshot.map import MapReading, take_map_reading
 from ganlab.train.ensemble import Ensemble
 
-__all__ = ["AXES", "MapSpec", "MapRun", "axis_values", "parse_range", "MAX_GANS", "READINGS"]
+__all__ = [
+    "AXES",
+    "MapSpec",
+    "MapRun",
+    "map_json",
+    "axis_values",
+    "parse_range",
+    "MAX_GANS",
+    "MAX_GANS_SPLIT",
+    "READINGS",
+]
 
 # The settings a map can vary: how its values spread over a range, and the range it spans unless told.
 AXES: dict[str, tuple[str, tuple[float, float]]] = {
@@ -39,7 +49,8 @@ AXES: dict[str, tuple[str, tuple[float, float]]] = {
 }
 MAX_N = 64  # cells per side
 MAX_SEEDS = 16
-MAX_GANS = 4096  # GANs in one map (cells x seeds)
+MAX_GANS = 4096  # GANs in one map (cells x seeds) trained in one batch
+MAX_GANS_SPLIT = MAX_N * MAX_N * MAX_SEEDS  # in a map split over a Ray cluster (`--address`)
 READINGS = 10  # readings over the last stretch
 
 
@@ -96,6 +107,7 @@ class MapSpec:
     x_values: tuple[float, ...] = field(default=(), compare=False)  # given values instead of a range
     y_values: tuple[float, ...] = field(default=(), compare=False)
     base: Config | None = field(default=None, compare=False)  # the shared setup, instead of the preset's
+    max_gans: int = field(default=MAX_GANS, compare=False)  # MAX_GANS_SPLIT for a map split over a cluster
 
     def __post_init__(self) -> None:
         for axis in (self.x, self.y):
@@ -114,9 +126,13 @@ class MapSpec:
         for axis, span in ((self.x, self.x_range), (self.y, self.y_range)):
             if span is not None:
                 _check_range(axis, *span)
-        if len(self.cells()) > MAX_GANS:
+        if len(self.cells()) > self.max_gans:
+            split = (
+                " (give --address to split it over a Ray cluster)" if self.max_gans < MAX_GANS_SPLIT else ""
+            )
             raise ConfigError(
-                f"{len(self.cells()):,} GANs (cells x seeds) is more than one map holds ({MAX_GANS:,})"
+                f"{len(self.cells()):,} GANs (cells x seeds) is more than one map holds "
+                f"({self.max_gans:,}){split}"
             )
         self.base_config()  # a bad --set, or a setting the batched trainer cannot train: now
 
@@ -191,10 +207,13 @@ class MapSpec:
 class MapRun:
     """A map being trained: ``advance`` it, read it while it goes, and ``result()`` once done."""
 
-    def __init__(self, spec: MapSpec) -> None:
+    def __init__(self, spec: MapSpec, part: slice | None = None) -> None:
+        """The map of ``spec``, or only the GANs ``part`` of its cells (a batch of a map split
+        over a cluster: ``rows`` gives theirs, and ``map_json`` joins the batches)."""
         self.spec = spec
-        self.cells = spec.cells()
-        self.ensemble = Ensemble(spec.configs())
+        part = part or slice(None)
+        self.cells = spec.cells()[part]
+        self.ensemble = Ensemble(spec.configs()[part])
         self.points = spec.reading_points()
         self.readings: list[MapReading] = []  # those of the last stretch
         self.latest: MapReading | None = None  # the newest reading, of the stretch or not
@@ -247,9 +266,12 @@ class MapRun:
             raise RuntimeError("the map has not finished training")
         return self._result
 
-    @cached_property
-    def _result(self) -> dict[str, Any]:
-        spec, last = self.spec, self.readings[-1]
+    def rows(self) -> list[dict[str, Any]]:
+        """map.json's cells of this run's GANs: settings, seed, JSD at the end, its median and
+        swing over the last stretch, outcome, where it diverged, and 2D modes."""
+        if not self.done:
+            raise RuntimeError("the map has not finished training")
+        last = self.readings[-1]
         series = np.stack([r.jsd for r in self.readings])
         level, spread = stretch_stats(series)
         cells = []
@@ -261,26 +283,38 @@ class MapRun:
             if last.modes is not None:
                 row.update(modes=int(last.modes[i]), modes_total=last.modes_total)
             cells.append(row)
-        return {
-            "preset": spec.preset,
-            "x": spec.x,
-            "y": spec.y,
-            "x_values": spec.values(spec.x),
-            "y_values": spec.values(spec.y),
-            "seeds": spec.seeds,
-            "steps": spec.steps,
-            "seconds": round(self.seconds, 2),
-            "device": str(self.ensemble.device),
-            "config": spec.base_config().to_dict(),  # what every GAN shares (its axes aside)
-            "readings_at": [r.iteration for r in self.readings],
-            "thresholds": {
-                "converged_jsd": CONVERGED_JSD,
-                "settled_spread": SETTLED_SPREAD,
-                "last_stretch": LAST_STRETCH,
-                "outcomes": list(OUTCOMES),
-            },
-            "cells": cells,
-        }
+        return cells
+
+    @cached_property
+    def _result(self) -> dict[str, Any]:
+        readings_at = [r.iteration for r in self.readings]
+        return map_json(self.spec, self.rows(), self.seconds, str(self.ensemble.device), readings_at)
+
+
+def map_json(
+    spec: MapSpec, cells: list[dict[str, Any]], seconds: float, device: str, readings_at: list[int]
+) -> dict[str, Any]:
+    """map.json: the axes, the run, the thresholds, and every GAN's cell with its readings."""
+    return {
+        "preset": spec.preset,
+        "x": spec.x,
+        "y": spec.y,
+        "x_values": spec.values(spec.x),
+        "y_values": spec.values(spec.y),
+        "seeds": spec.seeds,
+        "steps": spec.steps,
+        "seconds": round(seconds, 2),
+        "device": device,
+        "config": spec.base_config().to_dict(),  # what every GAN shares (its axes aside)
+        "readings_at": readings_at,
+        "thresholds": {
+            "converged_jsd": CONVERGED_JSD,
+            "settled_spread": SETTLED_SPREAD,
+            "last_stretch": LAST_STRETCH,
+            "outcomes": list(OUTCOMES),
+        },
+        "cells": cells,
+    }
 
 
 def _number(value: float) -> float | None:

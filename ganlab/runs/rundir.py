@@ -65,15 +65,17 @@ def train_run(
     log_every: int,
     keep_every: int | None = None,
     on_log: Callable[[dict], None] | None = None,
+    seconds: float | None = None,
 ) -> bool:
     """Train ``trainer`` until ``steps`` iterations, writing ``run`` as it goes: a metrics line
     every ``log_every`` iterations and at the end (``on_log`` sees each), a kept state every
-    ``keep_every``, and the whole run at least every SAVE_EVERY_S.
+    ``keep_every``, and the whole run at least every SAVE_EVERY_S. With ``seconds``, stop at the
+    first metrics line after that long (a sweep trains its trials in such stretches).
 
-    Returns True at ``steps``, False when training diverged (the state before the diverging
-    call is kept: ``trainer.diverged`` says why); a KeyboardInterrupt goes on up. Either way the
-    caller saves the run at the end (``run.save``), once it has put back any signal handlers
-    it set for the loop.
+    Returns False when training diverged (the state before the diverging call is kept:
+    ``trainer.diverged`` says why), True otherwise (at ``steps``, or out of time); a
+    KeyboardInterrupt goes on up. Either way the caller saves the run at the end
+    (``run.save``), once it has put back any signal handlers it set for the loop.
     """
     log_every, keep = min(log_every, steps), keep_every or steps + 1
     offset, start = run.elapsed(), time.perf_counter()
@@ -94,7 +96,9 @@ def train_run(
             run.lines.append(json.dumps(record))
             if on_log is not None:
                 on_log(record)
+            if seconds is not None and time.perf_counter() - start >= seconds:
+                return True
         if time.perf_counter() - saved > SAVE_EVERY_S:  # a long run keeps a recent state on disk
             run.save(trainer)
             saved = time.perf_counter()
-    return trainer.g_updates >= steps
+    return trainer.diverged is None
