@@ -12,7 +12,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import live, narrate, presenter, runfile, sidebar, trainer_state, urlstate
+from dashboard import live, narrate, presenter, runfile, sessions, sidebar, trainer_state, urlstate
 from dashboard.live import LiveView, Tab
 from dashboard.live_chart import PAGE_CSS
 from dashboard.views import VIEWS
@@ -59,6 +59,10 @@ def main() -> None:
     runfile.run_file_ui()
     if trainer.diverged:
         notices.error(trainer.diverged, icon=":material/warning:")
+    moved = trainer_state.moved_notice()
+    if moved:
+        notices.warning(moved, icon=":material/swap_horiz:")
+    sessions.classroom_ui()
 
     def live_tab(live_view: LiveView) -> Callable[[], None]:
         def tab() -> None:

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 MAX_SESSIONS_ENV = "GANLAB_MAX_SESSIONS"
+SERVER_ENV = "GANLAB_SERVER_NAME"  # this process's name in a classroom (ganlab.cli.classroom sets it)
 DEFAULT_MAX_SESSIONS = 16
 FREED_KEY = "freed_on_disconnect"  # set in a session whose trainer was dropped when it closed
 GRACE_S = 60.0  # a closed session's trainer is kept this long, in case it reconnects
@@ -109,6 +110,46 @@ def _seat() -> Seat:
     session_id = ctx.session_id if ctx else "no session"
     SEATS.claim(session_id, max_sessions())  # raises SeatsFull: nothing cached, the next run tries again
     return Seat(session_id, ctx.session_state if ctx else {})
+
+
+def server_name() -> str | None:
+    """This process's name in a classroom (`ganlab classroom`), None when it runs alone."""
+    return os.environ.get(SERVER_ENV) or None
+
+
+def lost_session() -> str | None:
+    """The id of the session this browser asked to go on with, when this process does not
+    hold it (a new session was made instead): the process that held it stopped, or restarted.
+
+    The browser names its last session in its websocket's Sec-WebSocket-Protocol header (the
+    third entry) when it reconnects; a page opened afresh names none."""
+    ctx = get_script_run_ctx()
+    header = st.context.headers.get("Sec-WebSocket-Protocol") or ""
+    entries = [entry.strip() for entry in header.split(",")]
+    asked = entries[2] if len(entries) >= 3 else ""
+    if not asked or ctx is None or asked == ctx.session_id:
+        return None
+    return asked
+
+
+HEARTBEAT_S = 5.0  # a paused page in a classroom still asks for an (empty) fragment run this often
+
+
+def classroom_ui() -> None:
+    """In a classroom (several processes behind a balancer): the sidebar's last line names this
+    process and its seats in use, and a paused page keeps a slow timer running. A page with a
+    timer reruns itself when it reconnects (Streamlit's frontend asks for a run then), so if
+    its process dies the page comes back on another one and says so, instead of looking alive
+    with no model behind it until the next click."""
+    name = server_name()
+    if name:
+        st.sidebar.caption(f"Classroom server {name}: {SEATS.count()} of {max_sessions()} seats in use")
+        _heartbeat()
+
+
+@st.fragment(run_every=HEARTBEAT_S)
+def _heartbeat() -> None:
+    """Nothing to draw: the timer is the point (see classroom_ui)."""
 
 
 def take_seat() -> None:

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.sessions import FREED_KEY, take_seat
+from dashboard.sessions import FREED_KEY, lost_session, server_name, take_seat
 from ganlab.config import Config
 from ganlab.train import Trainer
 
-__all__ = ["session_trainer", "reset_trainer", "new_model", "reset_pace", "MODEL_VIEW_KEYS", "FRESH_MODEL"]
+__all__ = [
+    "session_trainer",
+    "reset_trainer",
+    "new_model",
+    "reset_pace",
+    "MODEL_VIEW_KEYS",
+    "FRESH_MODEL",
+    "moved_notice",
+]
 
 # What the views keep of one model between reruns: D's last histograms, the evaluations asked for.
 MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result")
 # Set (to words naming it) when a setting is opened from elsewhere (a map's cell): the next run
 # trains a new model of it from its seed, as the map did, instead of changing the current one live.
 FRESH_MODEL = "fresh_model"
+# Set in a new session made for a browser whose session was on a process that stopped.
+MOVED_KEY = "moved_from_lost_session"
 
 
 def reset_pace(state) -> None:
@@ -45,6 +55,8 @@ def session_trainer(cfg: Config) -> Trainer:
         state["running"] = False
         if opened:
             st.toast(f"Opened {opened} from the map: a new model from its seed")
+        elif lost_session():
+            state[MOVED_KEY] = True
         elif state.pop(FREED_KEY, False):
             st.toast(
                 "The connection was lost, so this session's model was freed: a new one was built "
@@ -56,6 +68,22 @@ def session_trainer(cfg: Config) -> Trainer:
             new_model(state)
         st.toast(str(change))
     return state["trainer"]
+
+
+def moved_notice() -> str | None:
+    """What to tell a browser moved here from a process that stopped, until its new model trains."""
+    state = st.session_state
+    if not state.get(MOVED_KEY):
+        return None
+    if state["trainer"].g_updates > 0:
+        del state[MOVED_KEY]
+        return None
+    here = f" (now served by {server_name()})" if server_name() else ""
+    return (
+        f"The dashboard process that held your model stopped, and this page has reconnected{here}. "
+        "Your settings came back from the page's link, but the model is new, from its seed: "
+        "press Play to train it."
+    )
 
 
 def reset_trainer(cfg: Config) -> None:

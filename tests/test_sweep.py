@@ -4,6 +4,7 @@ batches over it)."""
 
 import csv
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -234,8 +235,16 @@ def test_running_the_same_sweep_again_keeps_what_is_finished(swept):
     again = run_cli("sweep", *GRID, "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/checkpoint.pt")} == before
+    assert "4 finished before, kept as they are" in again.stderr
     other = run_cli("sweep", "--grid", "k=1,2", "--out", str(out))
     assert other.returncode == 2 and "holds another sweep" in other.stderr
+    from ganlab.sweep.grid import SweepSpec
+    from ganlab.sweep.run import SweepFolder
+
+    with SweepFolder(out, SweepSpec(seeds=2)).lock():  # as a sweep running there holds it
+        twice = run_cli("sweep", *GRID, "--out", str(out))
+    assert twice.returncode == 2 and f"another ganlab sweep (pid {os.getpid()})" in twice.stderr
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/checkpoint.pt")} == before
 
 
 def test_ctrl_c_keeps_finished_trials_and_the_sweep_resumes_exactly(tmp_path):

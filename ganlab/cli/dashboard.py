@@ -54,12 +54,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
         try:
-            probe.bind(("", args.port))
+            probe.bind((args.address or "", args.port))
         except OSError:
             raise UsageError(
                 f"port {args.port} is in use (another dashboard?): stop it, or choose --port"
             ) from None
     extra = {"server_port": str(args.port)} | ({"server_headless": "true"} if args.headless else {})
+    if args.address:
+        extra["server_address"] = args.address
     command = streamlit_command(**extra)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ganlab.cli.bench import cmd_bench
+from ganlab.cli.classroom import cmd_classroom
 from ganlab.cli.common import MAX_SAMPLES, MAX_STEPS, RUN_HELP
 from ganlab.cli.dashboard import cmd_dashboard
 from ganlab.cli.dynamics import cmd_dirac, cmd_map
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,sweep,bench,dashboard}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,sweep,bench,dashboard,classroom}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -281,5 +282,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
     p.add_argument("--port", type=_int_in(1, 65535), default=8501)
     p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.add_argument("--address", help="the address to listen on (default: every interface)")
     p.set_defaults(handler=cmd_dashboard)
+
+    p = sub.add_parser(
+        "classroom", help="several dashboard processes behind HAProxy: one address for a whole class"
+    )
+    p.add_argument(
+        "--processes", type=_int_in(1, 256), help="dashboard processes (default: the CPU cores, at least 2)"
+    )
+    p.add_argument(
+        "--seats",
+        type=_int_in(1, 1000),
+        default=16,
+        help="browser sessions each process trains at once (default 16)",
+    )
+    p.add_argument("--port", type=_int_in(1, 65535), default=8500, help="the class's port (default 8500)")
+    p.add_argument(
+        "--host", default="0.0.0.0", help="the address HAProxy listens on (default: every interface)"
+    )
+    p.add_argument(
+        "--restart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start a dashboard process again when it dies (default: yes)",
+    )
+    p.add_argument("--write-config", metavar="FILE", help="only write the HAProxy configuration to FILE")
+    p.set_defaults(handler=cmd_classroom)
     return parser

@@ -95,7 +95,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from ganlab.config import ConfigError
     from ganlab.sweep.cluster import Cluster
-    from ganlab.sweep.run import SweepFolder, SweepInterrupted, run_sweep
+    from ganlab.sweep.run import SweepFolder
 
     folder = SweepFolder(out, spec)
     try:
@@ -110,9 +110,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     try:
         make_dir(out)
-    except UsageError:
+        with folder.lock():
+            return _sweep(args, spec, folder, cluster, start)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
         cluster.close()
-        raise
+
+
+def _sweep(args: argparse.Namespace, spec, folder, cluster, start: float) -> int:
+    from ganlab.sweep.run import SweepInterrupted, run_sweep
+
+    out = folder.path
     total = spec.size
     kept = sum(folder.finished(s) for s in folder.states(spec.trials()).values())
     sys.stderr.write(
@@ -126,11 +135,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         counts = _counts(states)
         ended = sum(counts.get(s, 0) for s in ("done", "diverged", "failed"))
         notes = ", ".join(f"{counts[s]} {s}" for s in ("diverged", "failed") if counts.get(s))
-        progress(
-            f"{ended}/{total} trials finished{f' ({notes})' if notes else ''}, "
-            f"{counts.get('running', 0)} running",
-            ended / total,
-        )
+        progress(f"{ended}/{total} trials finished{f' ({notes})' if notes else ''}", ended / total)
 
     def terminate(signum, frame):
         raise KeyboardInterrupt
@@ -148,7 +153,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, old)
-        cluster.close()
     counts = _counts(states)
     sys.stderr.write(
         f"\nwrote {out}: {total} trials in {time.perf_counter() - start:.1f} s ("

@@ -6,9 +6,12 @@ Ray is imported here only, and only when a command needs it (`pip install "ganla
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +60,21 @@ def check_address(address: str) -> tuple[str, int]:
     return host, port
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Ray's C++ core writes its retry warnings (one a second while it cannot reach a head)
+    straight to file descriptor 2: send them to a scratch file meanwhile."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as scratch:
+        os.dup2(scratch.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _token_available() -> bool:
     return bool(
         os.environ.get("RAY_AUTH_TOKEN")
@@ -81,7 +99,8 @@ class Cluster:
         quiet = {"logging_level": logging.ERROR, "log_to_driver": False, "include_dashboard": False}
         if address:
             try:
-                ray.init(address=address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
+                with _quiet_stderr():
+                    ray.init(address=address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
             except Exception as exc:  # noqa: BLE001  (Ray's many connection errors: one line)
                 raise ConfigError(
                     f"--address {address}: Ray could not connect ({_first_line(exc)})"

@@ -7,9 +7,11 @@ are kept as they are, stopped ones resume from their checkpoints, failed ones ar
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from ganlab.sweep.trial import RUN_FILES, train_stretch
 __all__ = ["SPEC_JSON", "SweepFolder", "SweepInterrupted", "TrialState", "run_sweep"]
 
 SPEC_JSON = "sweep.json"
+LOCK = ".lock"  # held by the one `ganlab sweep` running in a folder
 
 
 class SweepInterrupted(Exception):
@@ -70,7 +73,7 @@ class SweepFolder:
         """ConfigError when --out holds anything but this same sweep (a longer --steps is fine)."""
         stored = self.stored_spec(self.path)
         if stored is None:
-            if self.path.is_dir() and any(self.path.iterdir()):
+            if self.path.is_dir() and any(p.name != LOCK for p in self.path.iterdir()):
                 raise ConfigError(
                     f"--out {self.path} already holds files that are not a sweep; name a new directory"
                 )
@@ -80,6 +83,30 @@ class SweepFolder:
                 f"--out {self.path} holds another sweep ({_describe(stored)}); run that sweep's own "
                 "command to go on with it, or name a new directory"
             )
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for this process; ConfigError when another sweep runs in it."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            yield
+            return
+        with (self.path / LOCK).open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "?"
+                raise ConfigError(
+                    f"--out {self.path}: another ganlab sweep (pid {holder}) is running there; "
+                    "wait for it, or stop it with Ctrl-C"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
 
     def files(self, trial: Trial) -> dict[str, bytes]:
         """The trial's run directory's files (none unless it has a checkpoint)."""
