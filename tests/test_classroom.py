@@ -101,7 +101,7 @@ def classroom(processes: int = 2):
         assert len(pids) == processes, "".join(lines)
         yield f"http://127.0.0.1:{port}", pids, lines
     finally:
-        launcher.send_signal(signal.SIGINT)
+        launcher.send_signal(signal.SIGTERM)  # as `kill`: it stops HAProxy and the dashboards
         try:
             launcher.wait(timeout=30)
         finally:

@@ -23,6 +23,8 @@ STREAMLIT_SETTINGS = {
     # its connection for good (3 of 4 MNIST runs of tools/liveperf.py, 10 slider changes each).
     "global.minCachedMessageSize": "1e15",
     "browser.gatherUsageStats": "false",
+    # For an audience: no "Deploy" button or developer menu, only what a viewer needs.
+    "client.toolbarMode": "minimal",
 }
 
 

@@ -14,7 +14,7 @@ from ganlab.cli.common import MAX_SAMPLES, MAX_STEPS, RUN_HELP
 from ganlab.cli.dashboard import cmd_dashboard
 from ganlab.cli.dynamics import cmd_dirac, cmd_map
 from ganlab.cli.evaluate import cmd_eval, cmd_judge
-from ganlab.cli.pictures import cmd_figure1, cmd_figures, cmd_plot
+from ganlab.cli.pictures import cmd_animate, cmd_figure1, cmd_figures, cmd_plot
 from ganlab.cli.runs import cmd_average, cmd_sample, cmd_train
 from ganlab.cli.sweep import cmd_sweep
 from ganlab.presets import BENCH_PRESETS, PRESETS
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{train,average,sample,eval,judge,figures,plot,figure1,dirac,map,sweep,bench,dashboard,classroom}",
+        metavar="{train,average,sample,eval,judge,figures,plot,figure1,animate,dirac,map,sweep,bench,dashboard,classroom}",
     )
     devices = ["auto", "cpu", "cuda"]
 
@@ -158,6 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .png or .svg file")
     p.add_argument("--device", choices=devices)
     p.set_defaults(handler=cmd_plot)
+
+    p = sub.add_parser("animate", help="a run's pictures over its iterations as a GIF or MP4 (for slides)")
+    p.add_argument("--run", required=True, help=f"a run: {RUN_HELP}")
+    p.add_argument("--out", required=True, help="output .gif or .mp4 file")
+    p.add_argument("--view", choices=["1d", "2d", "mnist"], help="what to draw (default: the run's kind)")
+    p.add_argument("--fps", type=_int_in(1, 60), default=12, help="frames a second (default 12)")
+    p.add_argument(
+        "--seconds", type=_float_in(0.5, 600), default=6.0, help="length of the animation (default 6)"
+    )
+    p.add_argument(
+        "--replay", action="store_true", help="replay the run from its seed even where it kept states"
+    )
+    p.add_argument("--device", choices=devices)
+    p.add_argument("--mnist-dir", help=MNIST_DIR_HELP)
+    p.set_defaults(handler=cmd_animate)
 
     p = sub.add_parser("figure1", help="reproduce the paper's Figure 1 from one real training run")
     p.add_argument("--out", required=True, help="directory for figure1.png and figure1.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ganlab.cli.common import UsageError, out_dir, progress, run_path
 
-__all__ = ["cmd_figures", "cmd_plot", "cmd_figure1"]
+__all__ = ["cmd_figures", "cmd_plot", "cmd_figure1", "cmd_animate"]
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -81,4 +81,76 @@ def cmd_figure1(args: argparse.Namespace) -> int:
     sys.stderr.write(f"\nwrote {', '.join(str(f) for f in files)} in {time.perf_counter() - start:.1f} s\n")
     jsds = [f"({p}) {s.metrics['jsd']:.4f}" for p, s in zip("abcd", result.snapshots)]
     sys.stderr.write("JSD(p_data || p_g) in nats: " + "  ".join(jsds) + "\n")
+    return 0
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    """`ganlab animate`: a run's pictures over its iterations as a GIF or an MP4, from the
+    states it kept, or by replaying it from its seed."""
+    from ganlab.figures.animate import FORMATS, VideoMissing, caption, encode, paint_frames
+    from ganlab.files import atomic_write
+    from ganlab.runs.checkpoint import CheckpointError
+    from ganlab.runs.frames import (
+        ReplayError,
+        frame_iterations,
+        kept_frames,
+        kept_states,
+        load_run,
+        replay_frames,
+    )
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(f"--out must name a .gif or .mp4 file, got {args.out!r}")
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; name a .gif or .mp4 file")
+    if out.suffix.lower() == ".mp4":
+        try:
+            import av  # noqa: F401
+        except ImportError:
+            raise UsageError('MP4 needs PyAV: pip install "ganlab[video]" (or write a .gif)') from None
+    run = run_path(args.run)
+    start = time.perf_counter()
+    try:
+        final, history = load_run(run, device=args.device)
+    except (CheckpointError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    kind = final.cfg.kind
+    if args.view and args.view != kind:
+        raise UsageError(f"--view {args.view}: {run} is a {kind} run; use --view {kind} (or leave it out)")
+    count = round(args.fps * args.seconds)
+    kept = kept_states(run)
+    name = run.stem if run.suffix == ".zip" else run.name
+    if kept and not args.replay:
+        source = f"{min(len(kept), count)} of its {len(kept)} kept states"
+        snaps = []
+        for i, snap in enumerate(kept_frames(kept, count, args.device)):
+            snaps.append(snap)
+            progress(f"reading kept states: {i + 1}", (i + 1) / min(len(kept), count))
+    else:
+        last = final.g_updates
+        wanted = frame_iterations(last, count)
+        source = f"a replay from its seed to {last:,} iterations"
+        try:
+            snaps = list(
+                replay_frames(
+                    final, history, wanted, lambda g: progress(f"replaying: G update {g:,}", g / max(last, 1))
+                )
+            )
+        except ReplayError as exc:
+            hint = " Train it with --keep-every N to animate its kept states." if not kept else ""
+            raise UsageError(f"cannot replay {run}: {exc}.{hint}") from None
+    if len(snaps) < 2:
+        raise UsageError(f"{run} has {final.g_updates} iterations: nothing to animate yet")
+    frames = paint_frames(kind, snaps, [caption(s, name) for s in snaps])
+    try:
+        data = encode(frames, out.suffix.lower(), args.fps)
+    except VideoMissing as exc:
+        raise UsageError(str(exc)) from None
+    atomic_write(out, data)
+    h, w = frames[0].shape[:2]
+    sys.stderr.write(
+        f"\nwrote {out}: {len(frames)} frames ({w}×{h}) at {args.fps} fps from {source}, "
+        f"{len(data) / 1e6:.1f} MB, in {time.perf_counter() - start:.1f} s\n"
+    )
     return 0

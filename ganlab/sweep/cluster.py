@@ -123,27 +123,26 @@ class Cluster:
         """Run ``fn(make_job(key))`` as a Ray task for each key taken from the left of ``keys``, at
         most ``workers`` at once (a job is made as its task starts); yields (key, result, None)
         as each ends, or (key, None, error) when its worker failed. Keys put in ``keys``
-        meanwhile are run too. A KeyboardInterrupt cancels the tasks still running and goes on up."""
+        meanwhile are run too. A KeyboardInterrupt goes on up."""
         ray = self.ray
         remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=0)(fn)
         running: dict[Any, Any] = {}
-        try:
-            while True:
-                while keys and len(running) < self.workers:
-                    key = keys.popleft()
-                    running[remote.remote(make_job(key))] = key
-                if not running:
-                    return
-                ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
-                for ref in ready:
-                    key = running.pop(ref)
-                    try:
-                        yield key, ray.get(ref), None
-                    except ray.exceptions.RayError as exc:
-                        yield key, None, _first_line(exc)
-        finally:
-            for ref in running:
-                ray.cancel(ref, force=True)
+        # On an interrupt the tasks still running are left to ``close``: a driver that leaves
+        # takes its job's workers with it. (Cancelling them first raced with their replies:
+        # one in a few runs, Ray's core aborted the process in a failed check.)
+        while True:
+            while keys and len(running) < self.workers:
+                key = keys.popleft()
+                running[remote.remote(make_job(key))] = key
+            if not running:
+                return
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+            for ref in ready:
+                key = running.pop(ref)
+                try:
+                    yield key, ray.get(ref), None
+                except ray.exceptions.RayError as exc:
+                    yield key, None, _first_line(exc)
 
     def close(self) -> None:
         self.ray.shutdown()
