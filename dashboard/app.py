@@ -12,7 +12,7 @@ if __package__ in (None, ""):  # run as a script by `streamlit run`: make the re
 import streamlit as st
 import torch
 
-from dashboard import live, narrate, presenter, runfile, sessions, sidebar, trainer_state, urlstate
+from dashboard import live, narrate, presenter, record, runfile, sessions, sidebar, trainer_state, urlstate
 from dashboard.live import LiveView, Tab
 from dashboard.live_chart import PAGE_CSS
 from dashboard.views import VIEWS
@@ -67,6 +67,7 @@ def main() -> None:
     def live_tab(live_view: LiveView) -> Callable[[], None]:
         def tab() -> None:
             live.buttons_ui(cfg)
+            record.record_ui()
             narrate.narration_ui(trainer)
             live_view(view)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import record
 from dashboard.live_chart import FRESH_KEY, let_server_send, live_chart
 from dashboard.narrate import KEY as NARRATION_KEY
 from dashboard.sessions import take_seat
@@ -219,6 +220,7 @@ def play_frames(
         snaps.append(_snapshot(trainer, True, densities))
         if whole_page_rerun_pending():  # a setting changed: Streamlit drops this run anyway
             break
+    record.keep(snaps)  # the frames about to be shown, if recording
     return snaps
 
 

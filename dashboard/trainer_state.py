@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.record import RECORDING_KEYS
 from dashboard.sessions import FREED_KEY, lost_session, server_name, take_seat
 from ganlab.config import Config
 from ganlab.train import Trainer
@@ -18,8 +19,9 @@ __all__ = [
     "moved_notice",
 ]
 
-# What the views keep of one model between reruns: D's last histograms, the evaluations asked for.
-MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result")
+# What the views keep of one model between reruns: D's last histograms, the evaluations asked
+# for, figures drawn before G was trained, a recording of its frames.
+MODEL_VIEW_KEYS = ("mnist_d_hist", "digits_result", "parzen_result", "figures_anyway", *RECORDING_KEYS)
 # Set (to words naming it) when a setting is opened from elsewhere (a map's cell): the next run
 # trains a new model of it from its seed, as the map did, instead of changing the current one live.
 FRESH_MODEL = "fresh_model"

@@ -237,6 +237,41 @@ def test_a_hidden_live_view_does_not_train_and_plays_on_when_shown(app_page):
     assert page.console_errors == []
 
 
+def test_record_while_playing_downloads_the_frames_as_a_gif_and_an_mp4(app_page, tmp_path):
+    """Record, Play, Pause: the GIF and the MP4 hold the frames that were shown, in order."""
+    import av
+
+    page = app_page
+    page.locator(".st-key-recording label").first.click()
+    page.get_by_text("Press Play while recording").wait_for()
+    button(page, "play", "Play").click()
+    wait_for(lambda: counters(page)[1] > 300, timeout=60)
+    time.sleep(1.5)
+    button(page, "play", "Pause").click()
+    caption = page.get_by_text(re.compile(r"\d+ frames, G updates"))
+    caption.wait_for(timeout=30_000)
+    count = int(re.match(r"(\d+) frames", caption.inner_text()).group(1))
+    assert count >= 20
+    page.screenshot(path=str(SHOTS / "recording.png"))
+    files = {}
+    for suffix in ("gif", "mp4"):
+        with page.expect_download(timeout=60_000) as info:
+            page.locator(f".st-key-record_dl_{suffix} button").click()
+        files[suffix] = tmp_path / f"rec.{suffix}"
+        info.value.save_as(files[suffix])
+    gif = Image.open(files["gif"])
+    assert gif.n_frames == count
+    pictures = []
+    for i in (0, gif.n_frames - 1):
+        gif.seek(i)
+        pictures.append(np.asarray(gif.convert("RGB")).astype(int))
+    assert np.abs(pictures[0] - pictures[1]).mean() > 1  # the run moved between first and last
+    with av.open(str(files["mp4"])) as video:
+        decoded = sum(1 for _ in video.decode(video=0))
+    assert decoded == count + 15  # and the last one held for a second at 15 fps
+    assert page.console_errors == []
+
+
 def test_figure1_view_makes_and_offers_a_png(app_page):
     page = app_page
     page.get_by_role("tab", name="Figure 1").click()
@@ -564,6 +599,9 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     button(page, "play", "Play").wait_for()
     for n in (2, 3):
         page.get_by_role("tab", name=re.compile(f"Figure {n}")).click()
+        if n == 2:  # a young G: the tab says so, and draws on request
+            page.get_by_text("needs a trained generator").wait_for()
+            page.locator(".st-key-anyway_2 button").click()
         page.locator(f".st-key-dl_fig{n} button").wait_for()
     # Figure 3: a click on candidate 5 makes it the first walk's end
     page.locator(".st-key-fig3_b button", has_text=re.compile(r"^5$")).click()

@@ -260,6 +260,8 @@ def test_mnist_view_shows_grids_histograms_and_the_papers_figures(app):
     app.session_state["tab_mnist"] = "Figure 3: z walks"  # as a click on the tab does
     app.run()
     assert not app.exception and not app.get("component_instance")  # no live charts (nor training)
+    assert not app.get("image") and "needs a trained generator" in app.info[0].value  # no blobs
+    app.button(key="anyway_3").click().run()
     candidates, walks = app.get("image")  # Figure 3: the digits to pick from, then the walks
     assert [img.caption for img in candidates.proto.imgs] == [str(i) for i in range(1, 13)]
     assert "candidates 1 → 2, noise seeds 0 → 1" in walks.proto.imgs[0].caption

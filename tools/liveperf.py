@@ -10,6 +10,7 @@ layer (2D; the click event's own timestamp, so time the page was too busy to han
 click counts) until the chart has drawn the curve or layer added or removed; for MNIST, from
 a key press on the latent-dimension slider (which rebuilds G and D) until the progress bar
 shows the run started again. Once per ``--clicks``.
+``--record``: the same with the Record toggle on (what recording costs the live view).
 Needs Debian's chromium and the playwright package, as the browser tests do.
 """
 
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--preset", default="paper-1d")
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring time for redraws")
     parser.add_argument("--clicks", type=int, default=8, help="changes timed (0: none)")
+    parser.add_argument("--record", action="store_true", help="with Record on (what recording costs)")
     args = parser.parse_args()
     key = chart_key(args.preset)
     with streamlit_server() as (url, _), sync_playwright() as p:
@@ -161,9 +163,12 @@ def main() -> None:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{url}/?preset={args.preset}")
         keyed_frame(page, key)
+        if args.record:
+            page.locator(".st-key-recording label").first.click()
+            page.get_by_text("Press Play while recording").wait_for()
         button(page, "play", "Play").click()
         time.sleep(5)  # warm-up: the pace of training settles
-        result = {"preset": args.preset, **redraws(page, key, args.seconds)}
+        result = {"preset": args.preset, "record": args.record, **redraws(page, key, args.seconds)}
         if args.clicks:
             timed = change_latency if key in CHANGES else lambda page, _, n: slider_latency(page, n)
             lat = timed(page, key, args.clicks)

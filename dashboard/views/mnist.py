@@ -137,8 +137,32 @@ def evaluate_ui() -> None:
             )
 
 
+FIGURES_FROM_G = 500  # below this many G updates, samples are blobs: the figure tabs say so first
+
+
+def _anyway() -> None:
+    st.session_state["figures_anyway"] = True
+
+
+def untrained(trainer: Trainer, figure: str) -> bool:
+    """True (and a note with a way on) while G is too young for ``figure`` to mean anything,
+    unless the user asked to see it anyway."""
+    if trainer.g_updates >= FIGURES_FROM_G or st.session_state.get("figures_anyway"):
+        return False
+    st.info(
+        f"{figure} needs a trained generator. This one has {trainer.g_updates:,} G updates, and "
+        f"until about {FIGURES_FROM_G:,} its samples are grey blobs, not digits. Press Play in the "
+        "live tab and come back, or load a trained run (sidebar, *Load a run*).",
+        icon=":material/hourglass_top:",
+    )
+    st.button("Draw it anyway", key=f"anyway_{figure[-1]}", on_click=_anyway)
+    return True
+
+
 def figure2_view(trainer: Trainer) -> None:
     """Samples with the nearest training image after each row (the paper's memorisation check)."""
+    if untrained(trainer, "Figure 2"):
+        return
     st.markdown(
         "**Figure 2** of the paper: rows of samples; the framed image closing each row is the "
         "training image nearest (in pixels) to the sample beside it. If G only memorised, the two "
@@ -162,6 +186,8 @@ CANDIDATES = 12  # digits offered as a walk's ends in the Figure 3 view
 def figure3_view(trainer: Trainer) -> None:
     """Straight lines through z space, one walk per row (the paper's Figure 3); the first walk's
     ends are picked by clicking among candidate digits."""
+    if untrained(trainer, "Figure 3"):
+        return
     st.markdown(
         "**Figure 3** of the paper: digits from points on the straight line between two noise "
         "vectors z₀ and z₁. Smooth changes mean G has not just learnt a lookup table. Pick the "

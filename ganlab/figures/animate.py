@@ -8,6 +8,7 @@ lines and points from frame to frame, so a frame costs a few tens of millisecond
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tempfile
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from ganlab.figures.marks import arrow_vectors
 from ganlab.figures.pixels import montage
 from ganlab.figures.style import PLANE_COLORS
 
-__all__ = ["FORMATS", "VIEWS", "VideoMissing", "caption", "paint_frames", "encode"]
+__all__ = ["FORMATS", "VIEWS", "VideoMissing", "caption", "paint_frames", "encode", "slim"]
 
 VIEWS = ("1d", "2d", "mnist")  # --view: the kind of run (Config.kind) each draws
 FORMATS = (".gif", ".mp4")
@@ -45,23 +46,43 @@ def caption(snap: Any, name: str) -> str:
     return text
 
 
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib figure of its own (no pyplot: the dashboard paints on a download's thread)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
+def slim(snap: Any) -> Any:
+    """A copy of a snapshot with only what a frame paints (the dashboard keeps hundreds while
+    recording): no density grids or manifold for 2D, MNIST's fixed grid as bytes."""
+    kind = type(snap).__name__
+    if kind == "Snapshot2D":
+        return dataclasses.replace(
+            snap, d=snap.d.astype(np.float32), p_data=None, p_g=None, d_star=None, manifold=None
+        )
+    if kind == "SnapshotMnist":
+        fixed = (np.clip(snap.fixed, 0, 1) * 255).astype(np.uint8)
+        return dataclasses.replace(snap, fixed=fixed, fresh=None, d_real=None, d_fake=None)
+    return snap
+
+
 def _canvas(fig) -> np.ndarray:
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
 def _paint_1d(snaps: Sequence[Any], captions: Sequence[str]) -> list[np.ndarray]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
     lo = min(float(s.x[0]) for s in snaps)
     hi = max(float(s.x[-1]) for s in snaps)
     top = 1.15 * max(1.0, max(float(np.nanmax(s.p_data)) for s in snaps))
     x_line, z_line = -0.25 * top, -0.6 * top
-    fig, ax = plt.subplots(figsize=(8, 4.6), dpi=100)
+    fig, ax = _figure(8, 4.6)
     (p_data,) = ax.plot([], [], color="black", linestyle=":", linewidth=2, label="p_data")
     (p_g,) = ax.plot([], [], color="green", linewidth=1.8, label="p_g")
     (d,) = ax.plot([], [], color="blue", linestyle="--", linewidth=1.6, label="D(x)")
@@ -89,20 +110,15 @@ def _paint_1d(snaps: Sequence[Any], captions: Sequence[str]) -> list[np.ndarray]
             arrows.set_segments([[(z, z_line), (g, x_line)] for z, g in zip(z_at, gx)])
         title.set_text(text)
         frames.append(_canvas(fig))
-    plt.close(fig)
     return frames
 
 
 def _paint_2d(snaps: Sequence[Any], captions: Sequence[str]) -> list[np.ndarray]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import LinearSegmentedColormap
 
     x0, x1, y0, y1 = snaps[-1].box
     d_map = LinearSegmentedColormap.from_list("d", [PLANE_COLORS["fake"], "#f7f7f7", PLANE_COLORS["real"]])
-    fig, ax = plt.subplots(figsize=(6, 6.3), dpi=100)
+    fig, ax = _figure(6, 6.3)
     image = ax.imshow(
         snaps[0].d, origin="lower", extent=(x0, x1, y0, y1), cmap=d_map, vmin=0, vmax=1, alpha=0.85
     )
@@ -137,7 +153,6 @@ def _paint_2d(snaps: Sequence[Any], captions: Sequence[str]) -> list[np.ndarray]
         quiver.set_UVC(vec[:, 0], vec[:, 1])
         title.set_text(text)
         frames.append(_canvas(fig))
-    plt.close(fig)
     return frames
 
 
@@ -145,8 +160,8 @@ def _paint_mnist(snaps: Sequence[Any], captions: Sequence[str]) -> list[np.ndarr
     frames = []
     for s, text in zip(snaps, captions):
         side = int(round(len(s.fixed) ** 0.5))
-        grid = montage(s.fixed, side)
-        gray = (np.clip(grid, 0, 1) * 255).astype(np.uint8)
+        images = s.fixed.astype(np.float32) / 255 if s.fixed.dtype == np.uint8 else s.fixed
+        gray = (np.clip(montage(images, side), 0, 1) * 255).astype(np.uint8)
         picture = Image.fromarray(gray).resize((gray.shape[1] * 2, gray.shape[0] * 2), Image.NEAREST)
         framed = Image.new("RGB", (picture.width, picture.height + 28), "white")
         framed.paste(picture.convert("RGB"), (0, 28))
