@@ -153,3 +153,25 @@ def test_chromium_plays_the_mp4_and_shows_the_gif(animations):
         page.wait_for_function("document.getElementById('v').currentTime > 0.5", timeout=15_000)
         assert page.evaluate("document.getElementById('i').naturalWidth") == 800
         browser.close()
+
+
+@pytest.mark.parametrize("preset", ["ring8", "mnist-mlp"])
+def test_2d_and_mnist_frames_paint_from_the_slim_copies_the_dashboard_records(preset):
+    """What Record keeps (a slim snapshot) paints as the full one does, for every kind."""
+    from ganlab.figures.animate import caption, encode, paint_frames, slim
+    from ganlab.presets import get_preset
+    from ganlab.snapshot import take_snapshot
+    from ganlab.train import Trainer
+
+    trainer = Trainer(get_preset(preset).config.replace(device="cpu"))
+    snaps = [take_snapshot(trainer)]
+    trainer.advance(3)
+    snaps.append(take_snapshot(trainer))
+    kind = trainer.cfg.kind
+    full = paint_frames(kind, snaps, [caption(s, preset) for s in snaps])
+    light = paint_frames(kind, [slim(s) for s in snaps], [caption(s, preset) for s in snaps])
+    assert full[0].shape == light[0].shape and full[0].dtype == np.uint8
+    assert np.abs(full[1].astype(int) - light[1].astype(int)).mean() < 1  # uint8 MNIST: rounding only
+    assert np.abs(full[0].astype(int) - full[1].astype(int)).mean() > 0  # G moved in 3 iterations
+    gif = encode(light, ".gif", 5)
+    assert Image.open(__import__("io").BytesIO(gif)).n_frames == 2
