@@ -67,6 +67,9 @@ def test_classroom_bad_input_is_one_line_exit_2(tmp_path):
         taken = run_cli("classroom", "--host", "127.0.0.1", "--port", str(port))
     assert taken.returncode == 2 and f"port {port} is in use" in taken.stderr
     assert len(taken.stderr.strip().splitlines()) == 1
+    # TEST-NET-3, not an address of this machine
+    elsewhere = run_cli("classroom", "--host", "203.0.113.77", "--port", str(port))
+    assert elsewhere.returncode == 2 and "cannot listen there" in elsewhere.stderr
     bin_dir = tmp_path / "bin"  # a PATH without haproxy
     bin_dir.mkdir()
     missing = run_cli("classroom", env={**os.environ, "PATH": str(bin_dir)})

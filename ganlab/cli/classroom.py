@@ -14,6 +14,7 @@ for four processes) and checked with ``haproxy -c`` before anything starts.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import signal
@@ -90,9 +91,14 @@ def _check_port(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError:
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"port {port} is in use (another classroom or dashboard?): choose --port"
+                ) from None
             raise UsageError(
-                f"port {port} is in use (another classroom or dashboard?): choose --port"
+                f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
+                "give an address of this machine, or leave --host out for every interface"
             ) from None
 
 
@@ -213,7 +219,8 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         [haproxy, "-c", "-q", "-f", str(work / "haproxy.cfg")], capture_output=True, text=True
     )
     if checked.returncode != 0:
-        raise UsageError(f"HAProxy refused the configuration: {checked.stderr.strip().splitlines()[-1:]}")
+        why = (checked.stderr.strip().splitlines() or ["(no reason given)"])[-1]
+        raise UsageError(f"HAProxy refused the configuration: {why}")
 
     dashboards = [Dashboard(name, port, args.seats, work) for name, port in backends]
     balancer: subprocess.Popen | None = None
@@ -235,12 +242,11 @@ def cmd_classroom(args: argparse.Namespace) -> int:
             stderr=(work / "haproxy.log").open("ab"),
             stdin=subprocess.DEVNULL,
         )
-        front = f"http://127.0.0.1:{args.port}"
+        local = args.host in ("0.0.0.0", "")  # every interface: ask on the loopback one
+        front = f"http://{'127.0.0.1' if local else args.host}:{args.port}"
         _wait(lambda: _healthy(front), "HAProxy", 30, [balancer])
-        lan = _lan_address() if args.host in ("0.0.0.0", "") else None
-        link = (
-            f"http://{lan or (args.host if args.host not in ('0.0.0.0', '') else '127.0.0.1')}:{args.port}/"
-        )
+        lan = _lan_address() if local else None
+        link = f"http://{lan or ('127.0.0.1' if local else args.host)}:{args.port}/"
         sys.stderr.write(
             f"classroom ready in {time.perf_counter() - start:.1f} s: {count} dashboards × {args.seats} "
             f"seats = {count * args.seats} students at once\n"
