@@ -9,13 +9,11 @@ take at an even pace.
 
 from __future__ import annotations
 
-import importlib.util
-import time
 from collections.abc import Sequence
 
 import streamlit as st
 
-from ganlab.figures.animate import caption, encode, paint_frames, slim
+from ganlab.figures.animate import caption, encode, mp4_available, paint_frames, slim
 
 __all__ = ["RECORD_KEY", "FRAMES_KEY", "RECORDING_KEYS", "keep", "record_ui"]
 
@@ -54,11 +52,8 @@ def _start() -> None:
 
 
 def _movie(frames: list, kind: str, name: str, suffix: str):
-    def make() -> bytes:
-        start = time.perf_counter()
-        data = encode(paint_frames(kind, frames, [caption(f, name) for f in frames]), suffix, FPS)
-        st.session_state["recording_made_s"] = time.perf_counter() - start
-        return data
+    def make() -> bytes:  # runs on Streamlit's download thread, when the button is clicked
+        return encode(paint_frames(kind, frames, [caption(f, name) for f in frames]), suffix, FPS)
 
     return make
 
@@ -83,7 +78,7 @@ def record_ui() -> None:
     name = ss.get("preset", kind)
     stamp = f"{name}-{frames[0].g_updates}-{frames[-1].g_updates}"
     formats = [(cols[1], ".gif", "image/gif"), (cols[2], ".mp4", "video/mp4")]
-    if importlib.util.find_spec("av") is None:  # MP4 needs PyAV
+    if not mp4_available():
         formats.pop()
         cols[2].caption('MP4: pip install "ganlab[video]"')
     for col, suffix, mime in formats:

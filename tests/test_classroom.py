@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli import run_cli
 
 from ganlab.cli.classroom import STATS_PATH, haproxy_config
 
@@ -35,12 +36,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, timeout=60, env=env
-    )
 
 
 def test_the_shipped_haproxy_config_is_the_one_the_command_writes_and_haproxy_accepts_it(tmp_path):

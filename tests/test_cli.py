@@ -13,9 +13,10 @@ import torch
 from ganlab.cli import main
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`ganlab ARGS` in a fresh interpreter (other test modules import this one)."""
     return subprocess.run(
-        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
     )
 
 

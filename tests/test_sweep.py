@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_cli import run_cli
 
 from ganlab.config import ConfigError
 from ganlab.sweep.grid import SweepSpec, parse_grid
@@ -21,12 +22,6 @@ from ganlab.sweep.results import row_of, sort_rows, table, write_results
 from ganlab.sweep.trial import train_stretch
 
 ray = pytest.importorskip("ray")
-
-
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ganlab.cli", *args], capture_output=True, text=True, timeout=timeout
-    )
 
 
 def free_port() -> int:

@@ -14,7 +14,6 @@ for four processes) and checked with ``haproxy -c`` before anything starts.
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import shutil
 import signal
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ganlab.cli.common import UsageError
-from ganlab.cli.dashboard import streamlit_command
+from ganlab.cli.dashboard import check_port, streamlit_command
 
 __all__ = ["SERVER_ENV", "STATS_PATH", "cmd_classroom", "haproxy_config"]
 
@@ -84,22 +83,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _check_port(host: str, port: int) -> None:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UsageError(
-                    f"port {port} is in use (another classroom or dashboard?): choose --port"
-                ) from None
-            raise UsageError(
-                f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
-                "give an address of this machine, or leave --host out for every interface"
-            ) from None
 
 
 def _lan_address() -> str | None:
@@ -212,7 +195,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         return 0
     backends = [(f"s{i + 1}", _free_port()) for i in range(count)]
     config = haproxy_config(args.port, backends, args.host)
-    _check_port(args.host, args.port)
+    check_port(args.host, args.port, "--host")
     work = Path(tempfile.mkdtemp(prefix="ganlab-classroom-"))
     (work / "haproxy.cfg").write_text(config)
     checked = subprocess.run(

@@ -4,6 +4,7 @@ needs, however it is started (this command, the browser tests, tools/liveperf.py
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import os
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ganlab.cli.common import UsageError
 
-__all__ = ["STREAMLIT_SETTINGS", "dashboard_app", "streamlit_command", "cmd_dashboard"]
+__all__ = ["STREAMLIT_SETTINGS", "dashboard_app", "streamlit_command", "check_port", "cmd_dashboard"]
 
 # .streamlit/config.toml repeats these for `streamlit run`.
 STREAMLIT_SETTINGS = {
@@ -50,17 +51,29 @@ def streamlit_command(app: Path | None = None, **settings: str) -> list[str]:
     return command
 
 
-def cmd_dashboard(args: argparse.Namespace) -> int:
-    """`ganlab dashboard`: this process becomes the Streamlit server (exec), so that stopping
-    it (Ctrl-C, kill) stops the server too; a port in use is one line, exit 2."""
+def check_port(host: str, port: int, flag: str = "--address") -> None:
+    """UsageError in one line unless a server could listen on ``host``:``port`` ("" for every
+    interface): the port in use, or an address (given as ``flag``) that is not this machine's."""
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
         try:
-            probe.bind((args.address or "", args.port))
-        except OSError:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"port {port} is in use (another ganlab dashboard or classroom?): "
+                    "stop it, or choose --port"
+                ) from None
             raise UsageError(
-                f"port {args.port} is in use (another dashboard?): stop it, or choose --port"
+                f"{flag} {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
+                "give an address of this machine, or leave it out for every interface"
             ) from None
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """`ganlab dashboard`: this process becomes the Streamlit server (exec), so that stopping
+    it (Ctrl-C, kill) stops the server too; a port in use is one line, exit 2."""
+    check_port(args.address or "", args.port)
     extra = {"server_port": str(args.port)} | ({"server_headless": "true"} if args.headless else {})
     if args.address:
         extra["server_address"] = args.address

@@ -87,7 +87,7 @@ def cmd_figure1(args: argparse.Namespace) -> int:
 def cmd_animate(args: argparse.Namespace) -> int:
     """`ganlab animate`: a run's pictures over its iterations as a GIF or an MP4, from the
     states it kept, or by replaying it from its seed."""
-    from ganlab.figures.animate import FORMATS, VideoMissing, caption, encode, paint_frames
+    from ganlab.figures.animate import VideoMissing, caption, check_format, encode, paint_frames
     from ganlab.files import atomic_write
     from ganlab.runs.checkpoint import CheckpointError
     from ganlab.runs.frames import (
@@ -100,15 +100,14 @@ def cmd_animate(args: argparse.Namespace) -> int:
     )
 
     out = Path(args.out)
-    if out.suffix.lower() not in FORMATS:
-        raise UsageError(f"--out must name a .gif or .mp4 file, got {args.out!r}")
+    try:
+        check_format(out.suffix.lower())
+    except ValueError:
+        raise UsageError(f"--out must name a .gif or .mp4 file, got {args.out!r}") from None
+    except VideoMissing as exc:
+        raise UsageError(str(exc)) from None
     if out.is_dir():
         raise UsageError(f"--out {out} is a directory; name a .gif or .mp4 file")
-    if out.suffix.lower() == ".mp4":
-        try:
-            import av  # noqa: F401
-        except ImportError:
-            raise UsageError('MP4 needs PyAV: pip install "ganlab[video]" (or write a .gif)') from None
     run = run_path(args.run)
     start = time.perf_counter()
     try:
@@ -143,10 +142,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if len(snaps) < 2:
         raise UsageError(f"{run} has {final.g_updates} iterations: nothing to animate yet")
     frames = paint_frames(kind, snaps, [caption(s, name) for s in snaps])
-    try:
-        data = encode(frames, out.suffix.lower(), args.fps)
-    except VideoMissing as exc:
-        raise UsageError(str(exc)) from None
+    data = encode(frames, out.suffix.lower(), args.fps)
     atomic_write(out, data)
     h, w = frames[0].shape[:2]
     sys.stderr.write(

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from ganlab.cli.common import UsageError, make_dir, out_dir, progress
@@ -74,11 +75,8 @@ def _report_only(args: argparse.Namespace) -> int:
     return 0
 
 
-def _counts(states) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for state in states.values():
-        counts[state.status] = counts.get(state.status, 0) + 1
-    return counts
+def _counts(states) -> Counter[str]:
+    return Counter(state.status for state in states.values())
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ lines and points from frame to frame, so a frame costs a few tens of millisecond
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import io
 import tempfile
 from collections.abc import Sequence
@@ -23,7 +24,17 @@ from ganlab.figures.marks import arrow_vectors
 from ganlab.figures.pixels import montage
 from ganlab.figures.style import PLANE_COLORS
 
-__all__ = ["FORMATS", "VIEWS", "VideoMissing", "caption", "paint_frames", "encode", "slim"]
+__all__ = [
+    "FORMATS",
+    "VIEWS",
+    "VideoMissing",
+    "caption",
+    "check_format",
+    "encode",
+    "mp4_available",
+    "paint_frames",
+    "slim",
+]
 
 VIEWS = ("1d", "2d", "mnist")  # --view: the kind of run (Config.kind) each draws
 FORMATS = (".gif", ".mp4")
@@ -31,6 +42,23 @@ FORMATS = (".gif", ".mp4")
 
 class VideoMissing(RuntimeError):
     """PyAV (for MP4) is not installed."""
+
+
+NO_VIDEO = 'MP4 needs PyAV: pip install "ganlab[video]" (or write a .gif)'
+
+
+def mp4_available() -> bool:
+    """Whether PyAV is there to write MP4 (found, not imported)."""
+    return importlib.util.find_spec("av") is not None
+
+
+def check_format(suffix: str) -> None:
+    """ValueError for a file type other than .gif and .mp4, VideoMissing for .mp4 without
+    PyAV: before any frame is made."""
+    if suffix not in FORMATS:
+        raise ValueError(f"must name a .gif or .mp4 file, not {suffix or 'one without a suffix'}")
+    if suffix == ".mp4" and not mp4_available():
+        raise VideoMissing(NO_VIDEO)
 
 
 def caption(snap: Any, name: str) -> str:
@@ -198,7 +226,7 @@ def encode(frames: Sequence[np.ndarray], suffix: str, fps: int, hold_s: float = 
     try:
         import av
     except ImportError:
-        raise VideoMissing('MP4 needs PyAV: pip install "ganlab[video]" (or write a .gif)') from None
+        raise VideoMissing(NO_VIDEO) from None
     frames = [_even(f) for f in frames]
     frames += [frames[-1]] * round(hold_s * fps)
     with tempfile.TemporaryDirectory() as folder:  # faststart rewrites the file: it needs a name

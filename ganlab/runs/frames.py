@@ -10,6 +10,7 @@ other settings, sliders moved in the dashboard) is refused instead of drawn wron
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -114,8 +115,7 @@ def replay_frames(
 
 def load_run(run: Path, device: str | None = None) -> tuple[Trainer, list[dict[str, Any]]]:
     """A run (directory or .zip) as its final trainer and its metrics lines; CheckpointError."""
-    import json
-
+    from ganlab.runs.rundir import RunDirectory
     from ganlab.runs.runzip import RunZipError, import_run
 
     if run.suffix == ".zip" and run.is_file():
@@ -126,15 +126,12 @@ def load_run(run: Path, device: str | None = None) -> tuple[Trainer, list[dict[s
         return imported.trainer, list(imported.history)
     if not run.is_dir():
         raise CheckpointError(f"{run} is not a run directory or a run's .zip")
-    trainer = load_trainer(run, device)
     history = []
-    metrics = run / "metrics.jsonl"
-    if metrics.is_file():
-        for line in metrics.read_text(errors="replace").splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict):
-                history.append(row)
-    return trainer, history
+    for line in RunDirectory.open(run).lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            history.append(row)
+    return load_trainer(run, device), history

@@ -18,7 +18,6 @@ __all__ = ["STATUSES", "FINISHED", "row_of", "write_results", "read_results", "s
 # from its checkpoint); pending: not started; running: in a task right now.
 STATUSES = ("done", "diverged", "failed", "running", "stopped", "pending")
 FINISHED = ("done", "diverged")  # not trained again when the sweep runs again (failed ones are)
-FIXED = ("trial", "status", "iterations", "wall_s", "its_per_s")
 
 
 def row_of(
