@@ -131,13 +131,26 @@ def train_budget(other: float, target: float) -> float:
 
 def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
     """One frame's iterations: the chosen number, or (auto) as many as the measured pace fits
-    in ``budget`` seconds. False if training diverged."""
+    in ``budget`` seconds. The first iteration of a model pays its set-up (allocations, lazy
+    initialisation) and says nothing about the pace, so auto's first frame trains one and
+    measures nothing; the next frame times one iteration, then fills its budget at that pace.
+    False if training diverged."""
     ss = st.session_state
     per_iter = ss.get("s_per_iteration")
-    n = view.steps_per_frame or (1 if per_iter is None else round(budget / per_iter))
-    n = min(max(n, 1), STEPS_CHOICES[-1])
     start = time.perf_counter()
-    ok = trainer.advance(n)
+    if view.steps_per_frame or per_iter is not None:  # a fixed number, or auto at the measured pace
+        n = min(max(view.steps_per_frame or round(budget / per_iter), 1), STEPS_CHOICES[-1])
+        ok = trainer.advance(n)
+    elif not ss.get("pace_warm"):  # auto, a new model's first frame: one iteration, not timed
+        ss["pace_warm"] = True
+        ok = trainer.advance(1)
+        ss["frame_train_s"] = ss.get("frame_train_s", 0.0) + time.perf_counter() - start
+        return ok
+    else:  # auto, no pace yet: one timed iteration, then the rest of the budget at its pace
+        ok = trainer.advance(1)
+        probe = max(time.perf_counter() - start, 1e-6)
+        n = 1 + min(max(round((budget - probe) / probe), 0), STEPS_CHOICES[-1] - 1)
+        ok = ok and (n == 1 or trainer.advance(n - 1))
     took = time.perf_counter() - start
     ss["frame_train_s"] = ss.get("frame_train_s", 0.0) + took
     ss["s_per_iteration"] = took / n if per_iter is None else 0.7 * per_iter + 0.3 * took / n

@@ -31,7 +31,7 @@ MOVED_KEY = "moved_from_lost_session"
 
 def reset_pace(state) -> None:
     """Forget the measured pace of training and of drawing (auto iterations per frame)."""
-    for key in ("s_per_iteration", "frame_overhead_s", "frame_started", "frame_train_s"):
+    for key in ("s_per_iteration", "pace_warm", "frame_overhead_s", "frame_started", "frame_train_s"):
         state.pop(key, None)
 
 

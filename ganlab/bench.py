@@ -165,6 +165,8 @@ def ensemble_rate(gans: int, device: str = "auto", seconds: float = 2.0, preset:
     memory_friendly_malloc()
     cfg = get_preset(preset).config.replace(device=device)
     dev = resolve_device(device)
+    if dev.type == "cuda":
+        torch.cuda.init()  # so that `before` reads the device's memory, as the reading after does
     before = _resident_mib()
     ensemble = Ensemble([cfg.replace(seed=s) for s in range(gans)])
     trainer = Trainer(cfg)

@@ -142,7 +142,7 @@ def test_the_papers_model_has_the_papers_shapes():
     assert d_sizes == [(1200, 784), (1200, 240), (1, 240)]  # maxout: 240 units x 5 pieces, twice
     assert any(isinstance(m, torch.nn.Dropout) for m in trainer.D.modules())
     mean = load_mnist("train")[0][:50_000].reshape(-1, 784).mean(0) / 255
-    start = torch.sigmoid(linears[-1].bias).detach().numpy()
+    start = torch.sigmoid(linears[-1].bias).detach().cpu().numpy()
     np.testing.assert_allclose(start, np.clip(mean, 1e-3, 1 - 1e-3), atol=1e-5)  # G starts at the mean image
 
 
@@ -312,7 +312,7 @@ def test_z_walk_runs_from_one_end_to_the_other():
     z0, z1 = torch.zeros(8), torch.ones(8)
     walk = z_walk(trainer, z0, z1, steps=5)
     with trainer.evaluating(), torch.no_grad():
-        ends = trainer.G_eval(torch.stack([z0, z1])).numpy().reshape(2, 28, 28)
+        ends = trainer.G_eval(torch.stack([z0, z1]).to(trainer.device)).cpu().numpy().reshape(2, 28, 28)
     np.testing.assert_allclose(walk[[0, -1]], ends, atol=1e-6)
 
 

@@ -164,11 +164,12 @@ def test_ema_warms_up_so_the_average_follows_g_at_the_start():
 
 def test_instance_noise_blurs_d_inputs_and_fades_out():
     trainer = Trainer(Config(p_data="ring8", hidden=16, instance_noise=0.5, instance_noise_steps=10))
-    blurred = trainer._blur(torch.zeros(20_000, 2))
+    blurred = trainer._blur(torch.zeros(20_000, 2, device=trainer.device))
     assert abs(float(blurred.std()) - 0.5) < 0.01
     assert trainer.advance(5) and trainer.instance_sigma() == 0.25
     assert trainer.advance(5) and trainer.instance_sigma() == 0.0
-    assert torch.equal(trainer._blur(torch.zeros(3, 2)), torch.zeros(3, 2))
+    zeros = torch.zeros(3, 2, device=trainer.device)
+    assert torch.equal(trainer._blur(zeros), zeros)
     change = trainer.apply(trainer.cfg.replace(instance_noise=0.1))
     assert change.kind == "live" and str(change).startswith("applied live")
 

@@ -4,12 +4,15 @@ training on CUDA needs around it (one GPU user at a time, TF32 products while tr
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 
 import torch
 
-__all__ = ["resolve_device", "device_label", "cuda_lock", "tf32"]
+__all__ = ["resolve_device", "device_label", "cuda_lock", "tf32", "TF32_ENV"]
+
+TF32_ENV = "GANLAB_TF32"  # "0": full float32 products on CUDA too
 
 # One trainer at a time works on the GPU (dashboard sessions share a process): while one
 # records a graph, the caching allocator is in capture mode, and another thread's allocation
@@ -40,8 +43,8 @@ def cuda_lock(device: torch.device) -> contextlib.AbstractContextManager:
 def tf32(device: torch.device) -> Iterator[None]:
     """TensorFloat-32 matrix products on CUDA while training (10-bit mantissas in the products,
     float32 accumulation: the pictures do not change), restored afterwards so that metrics
-    computed elsewhere keep full float32."""
-    if device.type != "cuda":
+    computed elsewhere keep full float32. GANLAB_TF32=0 keeps full float32 while training too."""
+    if device.type != "cuda" or os.environ.get(TF32_ENV) == "0":
         yield
         return
     old = torch.get_float32_matmul_precision()
