@@ -24,7 +24,11 @@ def tabs(key: str, contents: list[Tab]) -> None:
     figures cost nothing (Figures 2 and 3 took 49 % of every MNIST page run, a slider change
     included), and a hidden live view neither draws nor trains. Widgets inside keep their
     values while hidden (``persist_state="session"``)."""
-    containers = st.tabs([label for label, _ in contents], key=key, on_change="rerun")
+    labels = [label for label, _ in contents]
+    wanted = st.session_state.pop(urlstate.OPEN_TAB_KEY, None)  # a link's compare opens its tab
+    if wanted in labels:
+        st.session_state[key] = wanted
+    containers = st.tabs(labels, key=key, on_change="rerun")
     for container, (_, draw) in zip(containers, contents):
         if container.open:
             with container:
@@ -35,7 +39,9 @@ def main() -> None:
     st.set_page_config(
         page_title="ganlab: watch a GAN learn", layout="wide"
     )  # no icon: it would come from a CDN
-    torch.set_num_threads(1)  # tiny models: one thread each, so sessions don't oversubscribe the cores
+    # One thread each: sessions don't oversubscribe the cores, and the browser (often on the same
+    # laptop) keeps one (two threads gave a lone MNIST session fewer G updates a second: speed.md).
+    torch.set_num_threads(1)
     # The animated "running" indicator repaints on every frame: hide it (the chart shows progress).
     st.html(f"<style>[data-testid='stStatusWidget']{{display:none}}{PAGE_CSS}</style>")
     sidebar.init_state()

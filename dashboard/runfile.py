@@ -14,7 +14,9 @@ from dashboard.widgets import config_widget_values
 from ganlab.config import Config
 from ganlab.figures.run import run_zip
 from ganlab.presets import PRESETS
+from ganlab.runs.checkpoint import CheckpointError
 from ganlab.runs.runzip import RunZipError, import_run
+from ganlab.runs.trained import load_trained, trained_names
 
 IMPORT_ERROR = "run_import_error"
 
@@ -76,6 +78,39 @@ def _on_import() -> None:
     state["run_imported"] = f"Loaded {upload.name}: G update {run.trainer.g_updates:,}."
 
 
+def start_from_trained(name: str) -> None:
+    """Replace this session's model with the shipped trained model ``name`` (paused); a file that
+    fails to load leaves the current run as it was and says why."""
+    state = st.session_state
+    state.pop(IMPORT_ERROR, None)
+    try:
+        trainer = load_trained(name, device="auto")  # this server's device
+    except (CheckpointError, RuntimeError) as exc:
+        state[IMPORT_ERROR] = f"{exc}. Your current run is kept."
+        return
+    state.update(config_widget_values(trainer.cfg))
+    state["preset"] = name if name in PRESETS else closest_preset(trainer.cfg)
+    new_model(state, trainer, [])
+    state["running"] = False
+    state["run_imported"] = (
+        f"Started from the trained {name} model: G update {trainer.g_updates:,}. Play trains on from "
+        "it with a new discriminator; Reset starts from scratch."
+    )
+
+
+def trained_button(name: str, key: str) -> None:
+    """A button that starts from the shipped trained model ``name``."""
+    st.button(
+        f"Start from the trained {name} model",
+        key=key,
+        on_click=start_from_trained,
+        args=(name,),
+        icon=":material/model_training:",
+        help="A generator trained long beforehand and shipped with ganlab (its measured figures: "
+        "docs/mnist.md). Figures 2 and 3 then show the end result at once.",
+    )
+
+
 def run_file_ui() -> None:
     """The sidebar's 'Save or load a run' box."""
     state = st.session_state
@@ -101,6 +136,9 @@ def run_file_ui() -> None:
             help="A zip downloaded here, or a zipped run directory of `ganlab train`. Training goes on "
             "from where it stopped.",
         )
+        if trainer is not None and trainer.cfg.kind == "mnist":
+            for name in trained_names():
+                trained_button(name, f"trained_{name}")
         if IMPORT_ERROR in state:
             st.error(state[IMPORT_ERROR], icon=":material/error:")
     if "run_imported" in state:

@@ -100,6 +100,8 @@ def _drop_trainer(seat: Seat) -> None:
         if "trainer" in state:
             del state["trainer"]
             state[FREED_KEY] = True
+        if "cmp_pair" in state:  # the compare tab's two trainers (views/compare.py)
+            del state["cmp_pair"]
     except Exception:  # noqa: BLE001 - a session being torn down: nothing left to protect
         pass
 

@@ -70,6 +70,18 @@ def _load_preset_into_widgets() -> None:
     st.session_state.update(preset_widget_values(st.session_state["preset"]))
 
 
+MNIST_DEFAULT = "mnist-demo"  # what choosing MNIST as p_data loads: digits of every kind within minutes
+
+
+def _p_data_changed() -> None:
+    """p_data switched to MNIST from a toy setup: load the MNIST demo preset (its networks and
+    settings), not the toy MLP's on 784-pixel images."""
+    state = st.session_state
+    if state["w_p_data"] in P_DATA_IMAGES and PRESETS[state["preset"]].config.p_data not in P_DATA_IMAGES:
+        state["preset"] = MNIST_DEFAULT
+        _load_preset_into_widgets()
+
+
 def init_state() -> None:
     """Widget defaults, once per browser session, then the setup a link holds."""
     if "preset" not in st.session_state:
@@ -102,6 +114,7 @@ def sidebar_ui() -> tuple[Config | None, ViewOptions]:
         CHOICES["p_data"],
         key="w_p_data",
         format_func=p_data_label,
+        on_change=_p_data_changed,
         help="1D: the paper's Figure 1 view. 2D: samples, D on the plane, gradients, mode counts. "
         "'Your data' is what you draw or upload in the 2D view's Your data tab.",
     )

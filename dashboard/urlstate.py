@@ -15,7 +15,7 @@ from dashboard.presenter import PRESENT_KEY
 from dashboard.widgets import OPTIONS, preset_widget_values
 from ganlab.presets import PRESETS
 
-__all__ = ["read_url", "write_url", "warn_skipped", "url_params", "PARSERS"]
+__all__ = ["read_url", "write_url", "warn_skipped", "url_params", "PARSERS", "OPEN_TAB_KEY"]
 
 
 def _parser(name: str) -> Callable[[str], object]:
@@ -34,6 +34,7 @@ def _parser(name: str) -> Callable[[str], object]:
 # What a link may set: every sidebar setting, read as its widget reads it.
 PARSERS: dict[str, Callable[[str], object]] = {name: _parser(name) for name in OPTIONS}
 MAX_VALUE_CHARS = 40
+OPEN_TAB_KEY = "open_tab"  # a tab a link asks to open (the compare tab, for b_* values)
 
 
 def _text(value: object) -> str:
@@ -49,6 +50,14 @@ def read_url() -> None:
     skipped = []
     if params.pop(PRESENT_KEY, None) == "1":  # a link straight into presenter mode
         st.session_state[PRESENT_KEY] = True
+    from dashboard.views.compare import TAB_LABEL, URL_PREFIX, b_values_from_url  # views import this module
+
+    b_values, b_skipped = b_values_from_url(params)  # a compare: B's settings, and its tab opens
+    st.session_state.update(b_values)
+    skipped += b_skipped
+    if b_values:
+        st.session_state[OPEN_TAB_KEY] = TAB_LABEL
+    params = {k: v for k, v in params.items() if not k.startswith(URL_PREFIX)}
     preset = params.pop("preset", None)
     if preset is not None and preset in PRESETS:
         st.session_state["preset"] = preset
@@ -68,7 +77,9 @@ def read_url() -> None:
 
 
 def url_params() -> dict[str, str]:
-    """The preset and every sidebar value that differs from it, as URL parameters."""
+    """The preset and every sidebar value that differs from it, and a compare's B, as URL parameters."""
+    from dashboard.views.compare import b_url_params  # views import this module
+
     state = st.session_state
     preset = state["preset"]
     defaults = {**preset_widget_values(preset), "w_steps_per_frame": "auto"}
@@ -87,7 +98,7 @@ def url_params() -> dict[str, str]:
         )
         if not same:
             out[name] = _text(value)
-    return out
+    return {**out, **b_url_params()}
 
 
 def write_url() -> None:

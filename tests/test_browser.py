@@ -637,6 +637,43 @@ def test_a_link_with_the_setup_opens_the_same_setup_in_a_fresh_browser(app_page,
     assert page.console_errors == []
 
 
+def test_compare_trains_both_panels_in_lockstep_and_its_link_opens_it_again(app_page):
+    """Compare: the same settings are allowed and said to be; B with another G loss trains
+    beside A, the same iterations each frame; the link holds B and opens the compare again."""
+    page = app_page
+    page.get_by_role("tab", name="Compare A and B").click()
+    keyed_frame(page, "cmp_b")
+    wait_for(lambda: "B's settings are the same as A's" in page.inner_text("body"))
+    choose(page, "cmp_g_loss", "minimax")
+    href = lambda: page.evaluate("location.href")  # noqa: E731
+    wait_for(lambda: "b_g_loss=minimax" in href())
+    wait_for(lambda: "B differs from A in: G's loss non-saturating → minimax" in page.inner_text("body"))
+
+    def g_updates(key: str) -> int:
+        try:
+            found = re.search(r"G updates ([\d,]+)", keyed_frame(page, key).inner_text("body"))
+        except PlaywrightError:  # a rerun remounted the chart
+            return -1
+        return int(found.group(1).replace(",", "")) if found else -1
+
+    button(page, "cmp_play").click()
+    wait_for(lambda: min(g_updates("cmp_a"), g_updates("cmp_b")) >= 100, timeout=90)
+    button(page, "cmp_play", "Pause").click()
+    wait_for(lambda: g_updates("cmp_a") == g_updates("cmp_b") > 0)  # lockstep
+    titles = [keyed_frame(page, key).inner_text("body") for key in ("cmp_a", "cmp_b")]
+    jsd = [re.search(r"JSD ([\d.]+) nats", t).group(1) for t in titles]
+    assert jsd[0] != jsd[1], jsd  # two games, not one drawn twice
+    page.locator(".st-key-cmp_curves").scroll_into_view_if_needed()
+    time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / "compare.png"))
+    link = href()
+    fresh = page.context.browser.new_context().new_page()  # no shared session
+    fresh.goto(link)
+    keyed_frame(fresh, "cmp_b")  # the link opened the compare tab
+    wait_for(lambda: "B differs from A in: G's loss non-saturating → minimax" in fresh.inner_text("body"))
+    assert page.console_errors == []
+
+
 def test_a_full_server_says_so_and_a_closed_tab_gives_its_seat_back():
     """With room for one trainer, a second browser is told why it waits; once the first
     closes, its seat (and model) is freed and the second trains."""

@@ -10,6 +10,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from dashboard.live import TIMER_KEY
+from dashboard.views.compare import TAB_LABEL as COMPARE_TAB
+from ganlab.presets import PRESETS
+from ganlab.train import Trainer
 
 
 @pytest.fixture
@@ -289,7 +292,10 @@ def offered(at) -> set[str]:
 
 def test_settings_of_the_mlp_networks_are_not_offered_for_the_fixed_mnist_networks(app):
     assert offered(app) >= MLP_WIDGETS  # the 1D MLP
-    app.selectbox(key="w_p_data").set_value("mnist").run()  # MNIST on the MLP networks: offered
+    app.selectbox(key="w_p_data").set_value("mnist").run()  # MNIST from a toy setup: the demo preset
+    assert not app.exception and app.session_state["preset"] == "mnist-demo"
+    assert app.session_state["trainer"].cfg == PRESETS["mnist-demo"].config
+    app.selectbox(key="w_model").set_value("mlp").run()  # MNIST on the MLP networks: offered
     assert not app.exception and app.session_state["trainer"].cfg.model == "mlp"
     assert offered(app) >= MLP_WIDGETS
     app.select_slider(key="w_hidden").set_value(64).run()
@@ -447,3 +453,33 @@ def test_a_2d_map_trains_in_its_tab_and_counts_modes():
     spec = chart_spec(app, "map_chart")
     assert [t["type"] for t in spec["data"][:2]] == ["scatter", "heatmap"]
     assert spec["data"][-1]["mode"] == "text"  # the outcomes' letters, once done
+
+
+def test_compare_trains_a_and_b_in_lockstep_from_one_seed_and_the_link_holds_b():
+    """A link with B's difference opens the compare tab with it; Step gives both the same
+    iterations; the same settings are allowed and said to be the same; the link follows B."""
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=60)
+    at.query_params.update({"preset": "paper-1d", "b_g_loss": "minimax", "b_k": "oops"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["tab_1d"] == COMPARE_TAB and at.session_state["cmp_g_loss"] == "minimax"
+    assert any("b_k" in w.value for w in at.warning)  # a value B's widget does not offer: named, skipped
+    assert any("G's loss non-saturating → minimax" in c.value for c in at.caption)
+    at.button(key="cmp_step").click().run()
+    a, b = at.session_state["cmp_pair"]
+    assert (a.g_updates, b.g_updates) == (10, 10) and (a.cfg.seed, b.cfg.seed) == (0, 0)
+    assert (a.cfg.g_loss, b.cfg.g_loss) == ("non-saturating", "minimax")
+    assert at.query_params["b_g_loss"] == "minimax"
+    # Same initial weights (one seed), different updates (another G loss).
+    first = [Trainer(c).G.state_dict() for c in (a.cfg, b.cfg)]
+    assert all(torch.equal(first[0][k], first[1][k]) for k in first[0])
+    assert not torch.equal(a.G.net[0].weight, b.G.net[0].weight)
+    at.selectbox(key="cmp_g_loss").set_value("non-saturating").run()
+    assert any("same as A's" in i.value for i in at.info)  # allowed, and said
+    assert "b_g_loss" not in at.query_params
+    at.button(key="cmp_play").click().run()
+    for _ in range(3):
+        at.run()
+    a, b = at.session_state["cmp_pair"]
+    assert a.g_updates == b.g_updates > 0
+    assert torch.equal(a.G.net[0].weight, b.G.net[0].weight)  # the same settings: the same run

@@ -94,6 +94,16 @@ def test_the_cli_reads_an_exported_zip_as_a_run(exported, tmp_path):
     )
 
 
+def test_an_mnist_run_with_its_digit_shares_comes_back():
+    """MNIST metrics lines hold a list (the judge's ten digit shares): a downloaded MNIST run
+    must load again (it once did not)."""
+    trainer = Trainer(Config(p_data="mnist", model="mlp", latent_dim=8, hidden=16, batch_size=16))
+    trainer.advance(2)
+    history = [{"g_updates": 2, "d_updates": 2, "digit_share": [0.1] * 10, "digit_kl": 0.0}]
+    run = import_run(export_run(trainer, history, {}), "mnist.zip")
+    assert run.trainer.g_updates == 2 and run.history == history
+
+
 def test_metrics_csv_takes_every_column():
     text = metrics_csv([{"a": 1}, {"a": 2, "b": 3.5}])
     assert text.splitlines() == ["a,b", "1,", "2,3.5"]
@@ -116,6 +126,8 @@ def test_metrics_csv_takes_every_column():
             "line 2 is not an object of numbers",
         ),
         (lambda f: {**f, "metrics.jsonl": b"{oops\n"}, "line 1 is not JSON"),
+        (lambda f: {**f, "metrics.jsonl": b'{"digit_share": [0.5, "x"]}\n'}, "line 1 is not an object"),
+        (lambda f: {**f, "metrics.jsonl": b'{"s": [' + b"0," * 200 + b"0]}\n"}, "line 1 is not an object"),
         (lambda f: {**f, **{f"figures/{i}.png": b"" for i in range(300)}}, "holds 306 files"),
     ],
 )

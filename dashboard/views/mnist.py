@@ -18,6 +18,7 @@ from dashboard.live import (
     play_frames,
 )
 from dashboard.live_chart import live_chart
+from dashboard.runfile import trained_button
 from ganlab.config import Config
 from ganlab.figures.digits import figure2, figure3, seed_digits
 from ganlab.figures.mnist import d_histogram_spec, digit_share_spec, grid_spec
@@ -25,6 +26,7 @@ from ganlab.figures.pixels import montage, to_png
 from ganlab.measure.judge import judge_samples
 from ganlab.measure.parzen import parzen_mnist
 from ganlab.presets import PRESETS
+from ganlab.runs.trained import trained_names
 from ganlab.snapshot.mnist import shipped_judge
 from ganlab.train import Trainer
 
@@ -55,10 +57,13 @@ def live_view(view: ViewOptions) -> None:
                 if "mean_d_real" in m
                 else ""
             )
+            start = (
+                f" · started from the trained {trainer.trained_from} model" if trainer.trained_from else ""
+            )
             st.progress(
                 min(snap.g_updates / target, 1.0),
                 text=f"**G updates** {snap.g_updates:,} of a {target:,}-update run · **D updates** "
-                f"{snap.d_updates:,}{means} · {trainer.device_text}{aids_label(trainer)}",
+                f"{snap.d_updates:,}{means} · {trainer.device_text}{aids_label(trainer)}{start}",
             )
             fixed, fresh = st.columns(2)
             for col, images, key, caption in (
@@ -149,13 +154,19 @@ def untrained(trainer: Trainer, figure: str) -> bool:
     unless the user asked to see it anyway."""
     if trainer.g_updates >= FIGURES_FROM_G or st.session_state.get("figures_anyway"):
         return False
+    shipped = [name for name in trained_names() if name == st.session_state.get("preset")] or trained_names()
     st.info(
         f"{figure} needs a trained generator. This one has {trainer.g_updates:,} G updates, and "
         f"until about {FIGURES_FROM_G:,} its samples are grey blobs, not digits. Press Play in the "
-        "live tab and come back, or load a trained run (sidebar, *Load a run*).",
+        "live tab and come back, start from a model trained beforehand, or load a run of yours "
+        "(sidebar, *Save or load a run*).",
         icon=":material/hourglass_top:",
     )
-    st.button("Draw it anyway", key=f"anyway_{figure[-1]}", on_click=_anyway)
+    cols = st.columns(len(shipped[:2]) + 1)
+    for col, name in zip(cols, shipped[:2]):
+        with col:
+            trained_button(name, f"trained_{name}_{figure[-1]}")
+    cols[-1].button("Draw it anyway", key=f"anyway_{figure[-1]}", on_click=_anyway)
     return True
 
 

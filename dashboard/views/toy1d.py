@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import narrate
 from dashboard.live import LiveTab, Tab, ViewOptions, aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
+from dashboard.views.compare import TAB_LABEL, compare_view
 from dashboard.views.dirac import dirac_view
 from dashboard.views.map import map_view
 from ganlab.config import Config
@@ -48,6 +49,7 @@ def tabs(cfg: Config, trainer: Trainer, live_tab: LiveTab) -> list[Tab]:
         ("Figure 1", lambda: figure1_view(cfg)),
         ("The game: Dirac-GAN", lambda: dirac_view(cfg)),
         ("Stability map", lambda: map_view(cfg)),
+        (TAB_LABEL, lambda: compare_view(cfg)),
     ]
 
 

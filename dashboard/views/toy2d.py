@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import narrate
 from dashboard.live import LiveTab, Tab, ViewOptions, aids_label, live_frame, metrics_view, play_frames
 from dashboard.live_chart import live_chart
+from dashboard.views.compare import TAB_LABEL, compare_view
 from dashboard.views.map import map_view
 from ganlab.config import Config
 from ganlab.data.points import PointsError, read_points_csv
@@ -91,6 +92,7 @@ def tabs(cfg: Config, trainer: Trainer, live_tab: LiveTab) -> list[Tab]:
         ("Live training (2D)", live_tab(live_view)),
         ("Your data", your_data_view),
         ("Stability map", lambda: map_view(cfg)),
+        (TAB_LABEL, lambda: compare_view(cfg)),
     ]
 
 

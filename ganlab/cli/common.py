@@ -24,7 +24,10 @@ __all__ = [
 
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 10_000_000
-RUN_HELP = "the --out of `ganlab train` or `ganlab average`, a .zip from the dashboard, or a kept .pt state"
+RUN_HELP = (
+    "the --out of `ganlab train` or `ganlab average`, a .zip from the dashboard, a kept .pt state, "
+    "or a shipped trained model (trained:mnist-paper, trained:mnist-demo)"
+)
 
 
 class UsageError(Exception):
@@ -76,10 +79,18 @@ def new_dir(out: Path) -> Iterator[Path]:
 def run_path(text: str, flag: str = "--run ") -> Path:
     """A --run value: the directory `ganlab train` wrote, a run exported as a .zip, or a state
     kept by --keep-every (.pt)."""
+    from ganlab.runs.trained import PREFIX, TrainedModelError, trained_path
+
+    if text.startswith(PREFIX):
+        try:
+            trained_path(text[len(PREFIX) :])
+        except TrainedModelError as exc:
+            raise UsageError(f"{flag}{text}: {exc}") from None
+        return Path(text)
     run = Path(text)
     if run.is_dir() or (run.suffix in (".zip", ".pt") and run.is_file()):
         return run
     raise UsageError(
         f"{flag}{run} is neither a directory (the --out of `ganlab train`) nor a run exported as .zip "
-        "nor a kept .pt state"
+        f"nor a kept .pt state nor a shipped model ({PREFIX}NAME)"
     )

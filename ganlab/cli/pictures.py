@@ -97,6 +97,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         kept_states,
         load_run,
         replay_frames,
+        walk_frames,
     )
 
     out = Path(args.out)
@@ -120,7 +121,13 @@ def cmd_animate(args: argparse.Namespace) -> int:
     count = round(args.fps * args.seconds)
     kept = kept_states(run)
     name = run.stem if run.suffix == ".zip" else run.name
-    if kept and not args.replay:
+    if final.trained_from:  # a shipped model: nothing to replay, so a walk through its z space
+        if kind != "mnist":
+            raise UsageError(f"{run} has no iterations to animate")
+        source = f"a walk through z of the trained model ({final.g_updates:,} G updates)"
+        snaps = list(walk_frames(final, count))
+        captions = [f"{final.trained_from} · G updates {final.g_updates:,} · a walk through z" for _ in snaps]
+    elif kept and not args.replay:
         source = f"{min(len(kept), count)} of its {len(kept)} kept states"
         snaps = []
         for i, snap in enumerate(kept_frames(kept, count, args.device)):
@@ -141,7 +148,9 @@ def cmd_animate(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot replay {run}: {exc}.{hint}") from None
     if len(snaps) < 2:
         raise UsageError(f"{run} has {final.g_updates} iterations: nothing to animate yet")
-    frames = paint_frames(kind, snaps, [caption(s, name) for s in snaps])
+    if not final.trained_from:
+        captions = [caption(s, name) for s in snaps]
+    frames = paint_frames(kind, snaps, captions)
     data = encode(frames, out.suffix.lower(), args.fps)
     atomic_write(out, data)
     h, w = frames[0].shape[:2]

@@ -24,6 +24,9 @@ __all__ = [
 ]
 
 
+TRAINED_FORMAT = "ganlab trained generator 1"  # a trained generator shipped in assets/models
+
+
 class CheckpointError(ValueError):
     """A checkpoint that cannot be trusted or read; the message says why in one line."""
 
@@ -67,6 +70,8 @@ def parse_checkpoint(data: bytes, name: str) -> dict[str, Any]:
             f"{name} is not a readable ganlab checkpoint ({_unreadable(data, exc)})"
         ) from None
     needed = {"config", "generator", "discriminator", "opt_g", "opt_d", "d_updates", "g_updates"}
+    if isinstance(state, dict) and state.get("format") == TRAINED_FORMAT:  # a shipped model (trained.py)
+        needed = {"config", "generator", "d_updates", "g_updates"}
     if not isinstance(state, dict) or not needed <= set(state):
         raise CheckpointError(
             f"{name} is not a ganlab checkpoint (missing {sorted(needed - set(state or {}))})"

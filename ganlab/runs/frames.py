@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -32,6 +33,7 @@ __all__ = [
     "load_run",
     "replay_frames",
     "frame_snapshot",
+    "walk_frames",
 ]
 
 KEPT_NAME = re.compile(r"iteration-(\d+)\.pt$")
@@ -113,11 +115,31 @@ def replay_frames(
         raise ReplayError("the replay does not end on the run's saved generator")
 
 
+def walk_frames(trainer: Trainer, count: int, anchors: int = 4, grid: int = 64) -> Iterator[Any]:
+    """A loop through z space for a model with nothing to replay (a shipped trained model): each
+    of ``grid`` images walks in straight lines through ``anchors`` noise vectors and back to its
+    first, so the animation loops without a jump; ``count`` frames, each with ``.fixed`` images
+    (grid, 28, 28) as an MNIST frame has."""
+    rng = torch.Generator(device=trainer.device).manual_seed(trainer.cfg.seed + 7)
+    ends = torch.stack([trainer.noise(grid, rng) for _ in range(anchors)])  # (anchors, grid, latent)
+    with trainer.evaluating(), torch.no_grad():
+        for i in range(count):
+            t = anchors * i / count
+            a = int(t)
+            w = t - a
+            z = (1 - w) * ends[a] + w * ends[(a + 1) % anchors]  # stays in p_z's box for uniform noise
+            images = trainer.G_eval(z).float().cpu().numpy().reshape(grid, 28, 28)
+            yield SimpleNamespace(fixed=images, g_updates=trainer.g_updates, step=i)
+
+
 def load_run(run: Path, device: str | None = None) -> tuple[Trainer, list[dict[str, Any]]]:
     """A run (directory or .zip) as its final trainer and its metrics lines; CheckpointError."""
     from ganlab.runs.rundir import RunDirectory
     from ganlab.runs.runzip import RunZipError, import_run
+    from ganlab.runs.trained import PREFIX
 
+    if str(run).startswith(PREFIX):  # a shipped trained model: its last state, no history
+        return load_trainer(run, device), []
     if run.suffix == ".zip" and run.is_file():
         try:
             imported = import_run(run.read_bytes(), str(run), device=device)

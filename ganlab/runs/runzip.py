@@ -34,6 +34,11 @@ MAX_MEMBERS = 256
 MAX_CHECKPOINT_BYTES = 1 << 30  # the paper's MNIST networks with optimiser state: ~70 MB
 MAX_TEXT_BYTES = 64 << 20  # config.json, metrics.jsonl
 MAX_METRIC_ROWS = 1_000_000
+MAX_LIST = 100  # a metric that is a list (MNIST's digit shares: 10 numbers)
+
+
+def _number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 class RunZipError(ValueError):
@@ -101,7 +106,7 @@ def _members(zf: zipfile.ZipFile, name: str) -> dict[str, zipfile.ZipInfo]:
     return {i.filename[len(root) :]: i for i in infos if i.filename.startswith(root)}
 
 
-def _history(text: bytes, name: str) -> list[dict[str, float]]:
+def _history(text: bytes, name: str) -> list[dict[str, float | list[float]]]:
     rows = []
     for n, line in enumerate(text.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
@@ -111,10 +116,13 @@ def _history(text: bytes, name: str) -> list[dict[str, float]]:
         except ValueError:
             raise RunZipError(f"{name}: metrics.jsonl line {n} is not JSON") from None
         ok = isinstance(row, dict) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in row.values()
+            _number(v) or (isinstance(v, list) and len(v) <= MAX_LIST and all(map(_number, v)))
+            for v in row.values()
         )
         if not ok:
-            raise RunZipError(f"{name}: metrics.jsonl line {n} is not an object of numbers")
+            raise RunZipError(
+                f"{name}: metrics.jsonl line {n} is not an object of numbers (or short lists of them)"
+            )
         rows.append(row)
         if len(rows) > MAX_METRIC_ROWS:
             raise RunZipError(f"{name}: metrics.jsonl has more than {MAX_METRIC_ROWS:,} lines")

@@ -67,6 +67,7 @@ class Trainer:
         # One run's states share this id, through resumes and live changes; new models get a
         # new one (ganlab average refuses states of different runs). None: a state saved before.
         self.run_id: str | None = uuid.uuid4().hex[:16]
+        self.trained_from: str | None = None  # the shipped model its G came from (runs/trained.py)
         self.loss_d = torch.tensor(math.nan)  # last minibatch losses, read once per frame
         self.loss_g = torch.tensor(math.nan)
         self.diverged: str | None = None  # why the last advance() was rolled back
