@@ -610,6 +610,12 @@ def test_mnist_view_forms_digits_live_and_shows_figures_2_and_3(app_page):
     page.get_by_role("tab", name=re.compile("Figure 2")).click()
     page.locator(".st-key-dl_fig2 button").wait_for()
     page.screenshot(path=str(SHOTS / "mnist-figure2.png"))
+    # The shipped trained model, from the sidebar: Figure 2 of it at once
+    page.get_by_text("Save or load a run").click()
+    page.locator(".st-key-trained_mnist-paper button").first.click()
+    wait_for(lambda: page.get_by_text("G updates 168,338; framed").count() > 0, timeout=60)
+    wait_for(lambda: page.get_by_text("The paper's MNIST model (its released").count() > 0)  # its preset
+    page.screenshot(path=str(SHOTS / "mnist-trained-figure2.png"))
     assert page.console_errors == []
 
 

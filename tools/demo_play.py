@@ -32,9 +32,11 @@ from ganlab.runs.load import load_trainer  # noqa: E402
 from ganlab.snapshot.mnist import shipped_judge  # noqa: E402
 
 
-def play_and_download(preset: str, seconds: float, out: Path, params: str = "") -> float:
-    """Play ``preset`` for ``seconds`` in Chromium, pause, save the run's zip to ``out``;
-    returns the seconds it played."""
+def play_and_download(
+    preset: str, seconds: float, out: Path, params: str = "", screenshot: str | None = None
+) -> float:
+    """Play ``preset`` for ``seconds`` in Chromium, pause, save the run's zip to ``out`` (and
+    the page as it then looks to ``screenshot``); returns the seconds it played."""
     with streamlit_server() as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -46,6 +48,8 @@ def play_and_download(preset: str, seconds: float, out: Path, params: str = "") 
         button(page, "play", "Pause").click()
         played = time.time() - start
         time.sleep(2.0)
+        if screenshot:
+            page.screenshot(path=screenshot)
         page.get_by_text("Save or load a run").click()
         with page.expect_download(timeout=120_000) as info:
             page.locator(".st-key-export_run button").first.click()
@@ -59,12 +63,13 @@ def main() -> int:
     ap.add_argument("--preset", default="mnist-demo")
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--out", help="keep the downloaded run here (a .zip)")
+    ap.add_argument("--screenshot", help="a PNG of the page after Pause")
     ap.add_argument("--params", default="", help="more of the link's settings, e.g. 'batch_size=64&k=2'")
     ap.add_argument("--n", type=int, default=2000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "run.zip"
-        played = play_and_download(args.preset, args.seconds, out, args.params)
+        played = play_and_download(args.preset, args.seconds, out, args.params, args.screenshot)
         trainer = load_trainer(out, "cpu")
         samples = trainer.sample(args.n, 7).float().cpu()
         judged = judge_samples(shipped_judge(), samples.double().numpy())
