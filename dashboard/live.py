@@ -130,6 +130,11 @@ def train_budget(other: float, target: float) -> float:
     return max(budget, MIN_TRAIN_SHARE * other) if other > 2 * target else budget
 
 
+def blend_pace(old: float | None, new: float) -> float:
+    """A measured pace (seconds per iteration), smoothed: mostly the old, some of the new."""
+    return new if old is None else 0.7 * old + 0.3 * new
+
+
 def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
     """One frame's iterations: the chosen number, or (auto) as many as the measured pace fits
     in ``budget`` seconds. The first iteration of a model pays its set-up (allocations, lazy
@@ -154,7 +159,7 @@ def _train(trainer: Trainer, view: ViewOptions, budget: float) -> bool:
         ok = ok and (n == 1 or trainer.advance(n - 1))
     took = time.perf_counter() - start
     ss["frame_train_s"] = ss.get("frame_train_s", 0.0) + took
-    ss["s_per_iteration"] = took / n if per_iter is None else 0.7 * per_iter + 0.3 * took / n
+    ss["s_per_iteration"] = blend_pace(per_iter, took / n)
     return ok
 
 

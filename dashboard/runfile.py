@@ -50,6 +50,19 @@ def closest_preset(cfg: Config) -> str:
     return min(PRESETS, key=differences)
 
 
+def _adopt(trainer, history: list, message: str, preset: str | None = None) -> None:
+    """This session's model becomes ``trainer`` (paused), the sidebar shows its settings (and the
+    preset that describes it), and a toast says ``message``."""
+    state, cfg = st.session_state, trainer.cfg
+    state.update(config_widget_values(cfg))
+    state["preset"] = preset or closest_preset(cfg)
+    if cfg.p_data == "custom":
+        state["user_points"] = cfg.points
+    new_model(state, trainer, history)
+    state["running"] = False
+    state["run_imported"] = message
+
+
 def _on_import() -> None:
     state = st.session_state
     upload = state.get("run_upload")
@@ -69,13 +82,8 @@ def _on_import() -> None:
             f"`ganlab train --resume` instead. Your current run is kept."
         )
         return
-    state.update(config_widget_values(cfg))
-    state["preset"] = closest_preset(cfg)
-    if cfg.p_data == "custom":
-        state["user_points"] = cfg.points
-    new_model(state, run.trainer, run.history[-HISTORY_MAX:])
-    state["running"] = False
-    state["run_imported"] = f"Loaded {upload.name}: G update {run.trainer.g_updates:,}."
+    loaded = f"Loaded {upload.name}: G update {run.trainer.g_updates:,}."
+    _adopt(run.trainer, run.history[-HISTORY_MAX:], loaded)
 
 
 def start_from_trained(name: str) -> None:
@@ -88,13 +96,12 @@ def start_from_trained(name: str) -> None:
     except (CheckpointError, RuntimeError) as exc:
         state[IMPORT_ERROR] = f"{exc}. Your current run is kept."
         return
-    state.update(config_widget_values(trainer.cfg))
-    state["preset"] = name if name in PRESETS else closest_preset(trainer.cfg)
-    new_model(state, trainer, [])
-    state["running"] = False
-    state["run_imported"] = (
+    _adopt(
+        trainer,
+        [],
         f"Started from the trained {name} model: G update {trainer.g_updates:,}. Play trains on from "
-        "it with a new discriminator; Reset starts from scratch."
+        "it with a new discriminator; Reset starts from scratch.",
+        preset=name if name in PRESETS else None,
     )
 
 

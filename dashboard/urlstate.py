@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.presenter import PRESENT_KEY
-from dashboard.widgets import OPTIONS, preset_widget_values
+from dashboard.widgets import OPTIONS, link_text, preset_widget_values
 from ganlab.presets import PRESETS
 
 __all__ = ["read_url", "write_url", "warn_skipped", "url_params", "PARSERS", "OPEN_TAB_KEY"]
@@ -35,10 +35,6 @@ def _parser(name: str) -> Callable[[str], object]:
 PARSERS: dict[str, Callable[[str], object]] = {name: _parser(name) for name in OPTIONS}
 MAX_VALUE_CHARS = 40
 OPEN_TAB_KEY = "open_tab"  # a tab a link asks to open (the compare tab, for b_* values)
-
-
-def _text(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def read_url() -> None:
@@ -97,7 +93,7 @@ def url_params() -> dict[str, str]:
             else value == default
         )
         if not same:
-            out[name] = _text(value)
+            out[name] = link_text(value)
     return {**out, **b_url_params()}
 
 

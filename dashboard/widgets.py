@@ -24,6 +24,7 @@ __all__ = [
     "R1_CHOICES",
     "STEPS_CHOICES",
     "config_widget_values",
+    "link_text",
     "preset_widget_values",
 ]
 
@@ -135,6 +136,11 @@ OPTIONS: dict[str, Choice | Whole | Stepped] = {
     "seed": _limit("seed"),
     "steps_per_frame": Choice(tuple(STEPS_CHOICES)),
 }
+
+
+def link_text(value: object) -> str:
+    """A widget value as a link writes it (numbers short: 0.0002, not 0.00020000000000000001)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def config_widget_values(cfg: Config) -> dict[str, object]:

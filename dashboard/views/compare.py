@@ -11,9 +11,9 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.live import FRAME_TARGET_S, TICK_S
+from dashboard.live import FRAME_TARGET_S, TICK_S, blend_pace
 from dashboard.live_chart import let_server_send, live_chart
-from dashboard.widgets import LEARNING_RATES, OPTIONS, R1_CHOICES
+from dashboard.widgets import LEARNING_RATES, OPTIONS, R1_CHOICES, link_text
 from ganlab.config import CHOICES, LIMITS, Config
 from ganlab.figures.toy1d import figure1_spec
 from ganlab.figures.toy2d import plane_spec
@@ -54,17 +54,13 @@ def b_values_from_url(params: dict[str, str]) -> tuple[dict[str, object], list[s
     return values, skipped
 
 
-def _text(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def b_url_params() -> dict[str, str]:
     """B's settings that differ from A's (the sidebar's), as link parameters."""
     out = {}
     for name in COMPARED:
         value = st.session_state.get(f"{KEY}{name}")
         if value is not None and value != st.session_state.get(f"w_{name}"):
-            out[f"{URL_PREFIX}{name}"] = _text(value)
+            out[f"{URL_PREFIX}{name}"] = link_text(value)
     return out
 
 
@@ -80,7 +76,7 @@ def _b_widgets(cfg: Config) -> None:
     for col, name in zip(cols, COMPARED):
         label = LABELS[name]
         same = st.session_state[f"{KEY}{name}"] == OPTIONS[name].shown(getattr(cfg, name))
-        help_text = f"A (the sidebar) has {_text(getattr(cfg, name))}" + (" too" if same else "")
+        help_text = f"A (the sidebar) has {link_text(getattr(cfg, name))}" + (" too" if same else "")
         with col:
             if name in ("g_loss", "optimizer"):
                 st.selectbox(label, CHOICES[name], key=f"{KEY}{name}", help=help_text)
@@ -95,7 +91,7 @@ def _b_widgets(cfg: Config) -> None:
 
 def _differences(a: Config, b: Config) -> str:
     diffs = [
-        f"{LABELS[n]} {_text(getattr(a, n))} → {_text(getattr(b, n))}"
+        f"{LABELS[n]} {link_text(getattr(a, n))} → {link_text(getattr(b, n))}"
         for n in COMPARED
         if getattr(a, n) != getattr(b, n)
     ]
@@ -200,9 +196,8 @@ def compare_view(cfg: Config) -> None:
     )
     _init_b(cfg)
     _b_widgets(cfg)
-    b_cfg = cfg.replace(**{name: st.session_state[f"{KEY}{name}"] for name in COMPARED})
     try:
-        b_cfg = b_cfg.replace()  # checked as the sidebar's setups are
+        b_cfg = cfg.replace(**{name: st.session_state[f"{KEY}{name}"] for name in COMPARED})  # checked
         pair = _pair(cfg, b_cfg)
     except (ValueError, RuntimeError) as exc:
         st.error(f"B cannot be built: {exc}", icon=":material/error:")
@@ -243,7 +238,7 @@ def compare_view(cfg: Config) -> None:
             if _step((a, b), n):
                 took = (time.perf_counter() - start) / n
                 per = state.get("cmp_s_per_step")
-                state["cmp_s_per_step"] = took if per is None else 0.7 * per + 0.3 * took
+                state["cmp_s_per_step"] = blend_pace(per, took)
             else:
                 st.rerun()  # the whole page: Play comes back, the note shows
         snaps = [take_snapshot(t, metrics=True, densities=False) for t in (a, b)]

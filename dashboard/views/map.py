@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import streamlit as st
 
+from dashboard.live import blend_pace
 from dashboard.live_chart import live_chart
 from dashboard.sidebar import set_before_next_run
 from dashboard.trainer_state import FRESH_MODEL
@@ -178,7 +179,7 @@ def map_view(cfg: Config) -> None:
             start = time.perf_counter()
             run.advance(n)
             took = (time.perf_counter() - start) / n
-            state["map_s_per_iteration"] = took if per is None else 0.7 * per + 0.3 * took
+            state["map_s_per_iteration"] = blend_pace(per, took)
             if time.perf_counter() - state.get("map_read_at", 0.0) >= READ_EVERY_S or run.done:
                 run.read()
                 state["map_read_at"] = time.perf_counter()
