@@ -17,7 +17,7 @@ __all__ = ["train_map_batch", "run_map_split"]
 def train_map_batch(job: dict[str, Any]) -> dict[str, Any]:
     """One batch of a map (``spec``, and its GANs ``start`` to ``stop``), trained to the end:
     its cells' rows, when it was read, its training time and device."""
-    memory_friendly_malloc()  # as `ganlab map` does (see ganlab.train.ensemble)
+    memory_friendly_malloc()  # as `ganlab map` does (see ganlab.train.batched)
     run = MapRun(job["spec"], slice(job["start"], job["stop"]))
     while not run.done:
         run.advance(job["spec"].steps)

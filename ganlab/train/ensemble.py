@@ -13,20 +13,17 @@ but the batched kernels.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 
 import torch
-from torch import nn
-from torch.nn.functional import leaky_relu, silu, softplus
+from torch.nn.functional import softplus
 
 from ganlab.config import Config, ConfigError
 from ganlab.data import get_distribution
 from ganlab.models import seeded_networks
+from ganlab.train.batched import BatchedOptimizer, Stack, memory_friendly_malloc
 from ganlab.train.device import resolve_device
 from ganlab.train.ema import warmed_ema
 from ganlab.train.optim import lr_factor
@@ -36,164 +33,6 @@ __all__ = ["Ensemble", "BATCHED_FIELDS", "memory_friendly_malloc"]
 
 # Settings each GAN of an ensemble may have its own (the axes of a map); all others are shared.
 BATCHED_FIELDS = ("lr_d", "lr_g", "k", "momentum", "r1", "seed")
-ADAM_BETA2, ADAM_EPS = 0.999, 1e-8  # torch.optim.Adam's defaults, as the trainer's
-
-
-@functools.cache
-def memory_friendly_malloc() -> bool:
-    """Keep freed memory for reuse instead of giving it back to the system (glibc's mallopt).
-
-    The batched activations are tens of MB; by default glibc maps each such block afresh and
-    unmaps it when freed, so every training step faulted in ~7,300 fresh pages (256 GANs of
-    paper-1d): 58 against 47 ms a step here. Returns False where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc is not None else None
-    except (OSError, AttributeError):
-        return False
-    if mallopt is None:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, (1 << 31) - 1))
-
-
-class _InputLayer(torch.autograd.Function):
-    """x (n, B, 1) times w (n, 1, out) plus b: a layer with one input as an outer product
-    (a matrix product with an inner size of 1 wastes most of its time)."""
-
-    @staticmethod
-    def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
-        return torch.addcmul(b, x, w)
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, w = ctx.saved_tensors
-        # the products in these orientations run 1.7x (dx) faster here than bmm(dy, w^T)
-        dx = torch.bmm(w, dy.transpose(1, 2)).transpose(1, 2) if ctx.needs_input_grad[0] else None
-        dw = torch.bmm(x.transpose(1, 2), dy) if ctx.needs_input_grad[1] else None
-        db = dy.sum(1, keepdim=True) if ctx.needs_input_grad[2] else None
-        return dx, dw, db
-
-
-class _OutputLayer(torch.autograd.Function):
-    """h (n, B, in) @ w (n, in, 1) plus b: a layer with one output, whose gradient for h is an
-    elementwise product (as a matrix product it was an outer product: twice the time).
-
-    Both products are taken as a row times a matrix, w^T h^T and dy^T h: MKL's batched
-    matrix-times-column ran 3.7x (forward) and 15x (dw) slower here (256 GANs, B = 512)."""
-
-    @staticmethod
-    def forward(ctx, h, w, b):
-        ctx.save_for_backward(h, w)
-        return torch.bmm(w.transpose(1, 2), h.transpose(1, 2)).transpose(1, 2).add_(b)
-
-    @staticmethod
-    def backward(ctx, dy):
-        h, w = ctx.saved_tensors
-        dh = dy * w.transpose(1, 2) if ctx.needs_input_grad[0] else None
-        dw = torch.bmm(dy.transpose(1, 2), h).transpose(1, 2) if ctx.needs_input_grad[1] else None
-        db = dy.sum(1, keepdim=True) if ctx.needs_input_grad[2] else None
-        return dh, dw, db
-
-
-def _activation(module: nn.Module, inplace: bool) -> Callable[[torch.Tensor], torch.Tensor]:
-    if isinstance(module, nn.SiLU):
-        return silu
-    if isinstance(module, nn.ReLU):
-        return lambda x: torch.relu_(x) if inplace else torch.relu(x)
-    if isinstance(module, nn.LeakyReLU):
-        slope = module.negative_slope
-        return lambda x: leaky_relu(x, slope, inplace=inplace)
-    raise ConfigError(f"the batched trainer has no {type(module).__name__} units")
-
-
-class _Stack:
-    """One player's networks of every GAN: their weights in one flat (n, parameters) tensor,
-    seen layer by layer as (n, in, out) matrices and (n, 1, out) biases."""
-
-    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device, inplace: bool) -> None:
-        linear = [m for m in nets[0] if isinstance(m, nn.Linear)]
-        self.shapes = [(m.in_features, m.out_features) for m in linear]
-        acts = [m for m in nets[0] if not isinstance(m, nn.Linear)]
-        self.acts = [_activation(m, inplace) for m in acts]
-        size = sum(i * o + o for i, o in self.shapes)
-        flat = torch.empty(len(nets), size, dtype=torch.float32)
-        for row, net in zip(flat, nets):
-            at = 0
-            for m in (m for m in net if isinstance(m, nn.Linear)):
-                w = m.weight.detach().t().reshape(-1)  # stored as (in, out): x @ W
-                row[at : at + w.numel()] = w
-                at += w.numel()
-                row[at : at + m.out_features] = m.bias.detach()
-                at += m.out_features
-        self.flat = flat.to(device).requires_grad_(True)
-
-    def layers(self, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        n, out, at = flat.shape[0], [], 0
-        for i, o in self.shapes:
-            out.append(
-                (flat[:, at : at + i * o].view(n, i, o), flat[:, at + i * o : at + i * o + o].view(n, 1, o))
-            )
-            at += i * o + o
-        return out
-
-    def forward(self, x: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
-        """x (n, B, in) -> (n, B, out) through every GAN's own network."""
-        layers = self.layers(self.flat if flat is None else flat)
-        for j, (w, b) in enumerate(layers):
-            last = j == len(layers) - 1
-            if w.shape[1] == 1:
-                x = _InputLayer.apply(x, w, b)
-            elif w.shape[2] == 1:
-                x = _OutputLayer.apply(x, w, b)
-            else:
-                x = torch.baddbmm(b, x, w)
-            if not last:
-                x = self.acts[j](x)
-        return x
-
-
-class _Optimizer:
-    """Adam or SGD with momentum on a flat (n, parameters) tensor, each GAN with its own learning
-    rate and beta1 / momentum, as torch.optim's make each step; a step leaves the GANs outside
-    ``mask``, and any whose weights it would make non-finite, as they were."""
-
-    def __init__(self, kind: str, flat: torch.Tensor, beta1: torch.Tensor) -> None:
-        self.kind, self.beta1 = kind, beta1  # beta1: (n, 1)
-        self.m = torch.zeros_like(flat, requires_grad=False)
-        self.v = torch.zeros_like(self.m) if kind == "adam" else None
-        self.steps = torch.zeros_like(beta1)  # each GAN's own count (k differs between GANs)
-
-    @torch.no_grad()
-    def step(self, p: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Step the rows of ``mask`` (n, 1); returns the rows that became non-finite (not applied)."""
-        steps = self.steps + 1
-        if self.kind == "adam":
-            m = torch.lerp(self.m, grad, 1 - self.beta1)
-            v = self.v * ADAM_BETA2 + (1 - ADAM_BETA2) * grad * grad
-            bc1, bc2 = 1 - self.beta1**steps, 1 - ADAM_BETA2**steps
-            new = p - (lr / bc1) * m / (v.sqrt() / bc2.sqrt() + ADAM_EPS)
-        else:
-            first = self.steps == 0  # torch's SGD: the first velocity is the gradient itself
-            m = torch.where(first, grad, self.beta1 * self.m + grad)
-            v = None
-            new = p - lr * m
-        bad = mask & ~torch.isfinite(new).all(1, keepdim=True)
-        ok = mask & ~bad
-        if bool(ok.all()):
-            p.copy_(new)
-            self.m.copy_(m)
-            if v is not None:
-                self.v.copy_(v)
-        else:
-            p.copy_(torch.where(ok, new, p))
-            self.m.copy_(torch.where(ok, m, self.m))
-            if v is not None:
-                self.v.copy_(torch.where(ok, v, self.v))
-        self.steps += ok
-        return bad
 
 
 class Ensemble:
@@ -221,26 +60,27 @@ class Ensemble:
         self.device = device = resolve_device(base.device)
         self.dist = get_distribution(base.p_data, base.points)
         nets = [seeded_networks(cfg, torch.device("cpu")) for cfg in configs]
-        self.G = _Stack([g.net for g, _ in nets], device, inplace=True)
-        self.D = _Stack([d.net for _, d in nets], device, inplace=True)
+        self.G = Stack([g.net for g, _ in nets], device)
+        self.D = Stack([d.net for _, d in nets], device)
         column = lambda name: torch.tensor(  # noqa: E731  (each GAN's own value of a setting, (n, 1))
             [float(getattr(c, name)) for c in configs], device=device
         ).view(n, 1)
         self.lr_d, self.lr_g, self.k, self.r1 = column("lr_d"), column("lr_g"), column("k"), column("r1")
         self.max_k = int(max(c.k for c in configs))
         momentum = column("momentum")
-        self.opt_d = _Optimizer(base.optimizer, self.D.flat, momentum)
-        self.opt_g = _Optimizer(base.optimizer, self.G.flat, momentum)
+        self.opt_d = BatchedOptimizer(base.optimizer, self.D.flat, momentum)
+        self.opt_g = BatchedOptimizer(base.optimizer, self.G.flat, momentum)
         self.G_ema = self.G.flat.detach().clone() if base.ema else None
         self.rngs = [torch.Generator(device=device).manual_seed(c.seed) for c in configs]
         fixed = [torch.Generator(device=device).manual_seed(c.seed + 1) for c in configs]
-        self.fixed_z = torch.stack([self._noise(N_FIXED, g) for g in fixed])  # (n, N_FIXED, latent)
+        self.fixed_z = torch.stack([_noise(base, N_FIXED, g, device) for g in fixed])  # (n, N_FIXED, latent)
         self.fixed_x = torch.stack([self.dist.sample(N_FIXED, g, device) for g in fixed])  # (n, N_FIXED, dim)
         self.iterations = 0
         self.frozen = torch.zeros(n, 1, dtype=torch.bool, device=device)
         self.diverged_at = [None] * n  # the iteration in which each GAN diverged
         self.loss_d = torch.full((n,), math.nan, device=device)
         self.loss_g = torch.full((n,), math.nan, device=device)
+        self.one_draw = self._one_draw_sizes()
 
     @staticmethod
     def check(cfg: Config) -> None:
@@ -249,17 +89,47 @@ class Ensemble:
         if why:
             raise ConfigError(f"the batched trainer does not train {why} yet")
 
-    # -- Algorithm 1, for every GAN at once -------------------------------------------------
-    def _noise(self, count: int, generator: torch.Generator) -> torch.Tensor:
-        shape = (count, self.base.latent_dim)
-        if self.base.noise == "uniform":
-            return torch.rand(shape, generator=generator, device=self.device) * 2 - 1
-        return torch.randn(shape, generator=generator, device=self.device)
+    def _one_draw_sizes(self) -> list[int] | None:
+        """The sizes of one iteration's draws (k times real then noise, then G's noise) when
+        each GAN may make them as one draw of their sum; None when it may not.
 
+        It may when every GAN has the same k, p_data is the Gaussian and p_z the normal (all
+        three are ``normal_`` calls), and one call of the sum gives the numbers that the
+        separate calls give: torch's CPU ``normal_`` makes its numbers in blocks of 16, so it
+        does for sizes that are multiples of 16. That is checked here on this device, not
+        assumed. One call instead of 2k + 1 a GAN saves 1 to 2 of 40 ms a step (256 GANs of
+        paper-1d)."""
+        affine = getattr(self.dist, "gaussian_affine", lambda: None)()
+        if affine is None or self.base.noise != "normal" or bool((self.k != self.max_k).any()):
+            return None
+        m = self.base.batch_size
+        sizes = [m * self.base.data_dim, m * self.base.latent_dim] * self.max_k + [m * self.base.latent_dim]
+        apart, together = (torch.Generator(device=self.device).manual_seed(1) for _ in range(2))
+        each = [torch.empty(size, device=self.device).normal_(generator=apart) for size in sizes]
+        whole = torch.empty(sum(sizes), device=self.device).normal_(generator=together)
+        return sizes if torch.equal(torch.cat(each), whole) else None
+
+    def iteration(self) -> None:
+        """Algorithm 1 for every GAN that has not diverged: its k D updates, then one G update."""
+        factor = lr_factor(self.base, self.iterations)
+        drawn = self._draw_iteration(~self.frozen) if self.one_draw is not None else None
+        for j in range(self.max_k):
+            mask = (self.k > j) & ~self.frozen
+            if bool(mask.any()):
+                self._d_step(mask, factor, drawn[2 * j : 2 * j + 2] if drawn else ())
+        self._g_step(~self.frozen, factor, drawn[-1] if drawn else None)
+        self.iterations += 1
+
+    def advance(self, n: int = 1) -> None:
+        """n iterations of every GAN (the diverged ones stay as they were)."""
+        for _ in range(n):
+            self.iteration()
+
+    # -- draws ----------------------------------------------------------------------------
     def _draw(
         self,
         mask: torch.Tensor,
-        shape: tuple[int, int],
+        shape: tuple[int, ...],
         draw: Callable[[torch.Tensor, torch.Generator], object],
     ) -> torch.Tensor:
         """(n, *shape): each GAN of ``mask`` draws its row from its own generator (the order of
@@ -273,14 +143,15 @@ class Ensemble:
 
     def _draw_noise(self, mask: torch.Tensor) -> torch.Tensor:
         """z ~ p_z: each GAN's minibatch of noise (Trainer.draw_noise), drawn in place."""
-        uniform = self.base.noise == "uniform"
+        base = self.base
+        uniform = base.noise == "uniform"
 
         # normal_ and uniform_ are what randn and rand call: the same numbers, without the
         # shape parsing (256 GANs draw three minibatches an iteration, one call each)
         def draw(row: torch.Tensor, generator: torch.Generator) -> None:
             (row.uniform_ if uniform else row.normal_)(generator=generator)
 
-        z = self._draw(mask, (self.base.batch_size, self.base.latent_dim), draw)
+        z = self._draw(mask, (base.batch_size, base.latent_dim), draw)
         return z.mul_(2).sub_(1) if uniform else z
 
     def _draw_real(self, mask: torch.Tensor) -> torch.Tensor:
@@ -292,37 +163,74 @@ class Ensemble:
         eps = self._draw(mask, shape, lambda row, g: row.normal_(generator=g))
         return eps.mul_(affine[1]).add_(affine[0])  # (the rows of GANs that drew nothing: unused)
 
-    def _d_step(self, mask: torch.Tensor, factor: float) -> None:
-        """Every GAN of ``mask``: one D update on its own minibatches (Trainer.d_step)."""
-        m = self.base.batch_size
-        real = self._draw_real(mask)
-        z = self._draw_noise(mask)
-        with torch.no_grad():
-            fake = self.G.forward(z, self.G.flat.detach())
-        gamma = self.r1.view(-1)
-        real.requires_grad_(bool(gamma.any()))
-        logits = self.D.forward(torch.cat([real, fake], 1))  # (n, 2m, 1)
-        losses = softplus(-logits[:, :m]).mean((1, 2)) + softplus(logits[:, m:]).mean((1, 2))
-        total = losses.sum()
-        if real.requires_grad:  # R1: each GAN's own γ on its own slope at real data
-            (slope,) = torch.autograd.grad(logits[:, :m].sum(), real, create_graph=True)
-            total = total + (gamma / 2 * slope.pow(2).sum(2).mean(1)).sum()
-        (grad,) = torch.autograd.grad(total, self.D.flat)
-        bad = self.opt_d.step(self.D.flat.data, grad, self.lr_d * factor, mask)
-        self._freeze(bad)
-        self.loss_d = torch.where(mask.view(-1), losses.detach(), self.loss_d)
+    def _draw_iteration(self, mask: torch.Tensor) -> list[torch.Tensor]:
+        """One iteration's minibatches for every GAN of ``mask``, one draw each (see
+        Ensemble._one_draw_sizes): real and z for each D step, then z for the G step."""
+        base, sizes = self.base, self.one_draw
+        assert sizes is not None
+        mean, std = self.dist.gaussian_affine()
+        whole = self._draw(mask, (sum(sizes),), lambda row, g: row.normal_(generator=g))
+        pieces = whole.split(sizes, 1)
+        out = []
+        for j in range(self.max_k):
+            out.append(pieces[2 * j].view(self.n, base.batch_size, base.data_dim).mul_(std).add_(mean))
+            out.append(pieces[2 * j + 1].view(self.n, base.batch_size, base.latent_dim))
+        out.append(pieces[-1].view(self.n, base.batch_size, base.latent_dim))
+        return out
 
-    def _g_step(self, mask: torch.Tensor, factor: float) -> None:
-        """Every GAN of ``mask``: one G update against its own (fixed) D (Trainer.g_step)."""
-        logits = self.D.forward(self.G.forward(self._draw_noise(mask)), self.D.flat.detach())
-        if self.base.g_loss == "minimax":
+    # -- the players' updates ---------------------------------------------------------------
+    def _d_step(self, mask: torch.Tensor, factor: float, drawn: Sequence[torch.Tensor] = ()) -> None:
+        """Every GAN of ``mask``: one D update on its own minibatches (Trainer.d_step), or on
+        ``drawn`` ([real, z]) when they were drawn already."""
+        real, z = drawn or (self._draw_real(mask), self._draw_noise(mask))
+        fake = self.G.forward(z)
+        gamma = self.r1.view(-1)
+        if bool(gamma.any()):
+            losses, grad = self._d_grad_r1(real, fake, gamma)
+        else:  # the hand-written passes: no graph to build, gradients written over one another
+            m, layers = self.base.batch_size, self.D.layers(self.D.flat.detach())
+            logits, saved = self.D.forward_saving(torch.cat([real, fake], 1), layers)  # (n, 2m, 1)
+            on_real, on_fake = logits[:, :m], logits[:, m:]
+            losses = softplus(-on_real).mean((1, 2)) + softplus(on_fake).mean((1, 2))
+            slopes = torch.cat([_softplus_grad(-on_real, m).neg_(), _softplus_grad(on_fake, m)], 1)
+            _, grad = self.D.backward(saved, layers, slopes)
+        self._freeze(self.opt_d.step(self.D.flat.data, grad, self.lr_d * factor, mask))
+        self.loss_d = torch.where(mask.view(-1), losses, self.loss_d)
+
+    def _d_grad_r1(
+        self, real: torch.Tensor, fake: torch.Tensor, gamma: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """D's losses and gradient with R1, each GAN's own γ on its own slope at real data
+        (through autograd: R1's gradient is a gradient of a gradient)."""
+        m = self.base.batch_size
+        real = real.detach().requires_grad_(True)
+        layers = self.D.layers(self.D.flat)
+        logits = self.D.run(torch.cat([real, fake], 1), layers)  # (n, 2m, 1)
+        losses = softplus(-logits[:, :m]).mean((1, 2)) + softplus(logits[:, m:]).mean((1, 2))
+        (slope,) = torch.autograd.grad(logits[:, :m].sum(), real, create_graph=True)
+        total = losses.sum() + (gamma / 2 * slope.pow(2).sum(2).mean(1)).sum()
+        return losses.detach(), self.D.grad(total, layers)
+
+    @torch.no_grad()
+    def _g_step(self, mask: torch.Tensor, factor: float, z: torch.Tensor | None = None) -> None:
+        """Every GAN of ``mask``: one G update against its own (fixed) D (Trainer.g_step), on
+        its noise ``z`` when that was drawn already."""
+        m = self.base.batch_size
+        z = self._draw_noise(mask) if z is None else z
+        g_layers = self.G.layers(self.G.flat.detach())
+        d_layers = self.D.layers(self.D.flat.detach())
+        fake, g_saved = self.G.forward_saving(z, g_layers)
+        logits, d_saved = self.D.forward_saving(fake, d_layers)
+        if self.base.g_loss == "minimax":  # minimise log(1 - D(G(z))) = -softplus(logit)
             losses = -softplus(logits).mean((1, 2))
-        else:
+            slopes = _softplus_grad(logits, m).neg_()
+        else:  # minimise -log D(G(z)) = softplus(-logit)
             losses = softplus(-logits).mean((1, 2))
-        (grad,) = torch.autograd.grad(losses.sum(), self.G.flat)
-        bad = self.opt_g.step(self.G.flat.data, grad, self.lr_g * factor, mask)
-        self._freeze(bad)
-        self.loss_g = torch.where(mask.view(-1), losses.detach(), self.loss_g)
+            slopes = _softplus_grad(-logits, m).neg_()
+        dx, _ = self.D.backward(d_saved, d_layers, slopes, weights=False, inputs=True)
+        _, grad = self.G.backward(g_saved, g_layers, dx)
+        self._freeze(self.opt_g.step(self.G.flat.data, grad, self.lr_g * factor, mask))
+        self.loss_g = torch.where(mask.view(-1), losses, self.loss_g)
         if self.G_ema is not None:  # the average of G's weights, warmed up as the trainer's
             beta = warmed_ema(self.base.ema, self.iterations)
             averaged = torch.lerp(self.G_ema, self.G.flat.detach(), 1 - beta)
@@ -333,21 +241,6 @@ class Ensemble:
             for i in torch.nonzero(bad.view(-1)).view(-1).tolist():
                 self.diverged_at[i] = self.iterations + 1
             self.frozen |= bad
-
-    def iteration(self) -> None:
-        """Algorithm 1 for every GAN that has not diverged: its k D updates, then one G update."""
-        factor = lr_factor(self.base, self.iterations)
-        for j in range(self.max_k):
-            mask = (self.k > j) & ~self.frozen
-            if bool(mask.any()):
-                self._d_step(mask, factor)
-        self._g_step(~self.frozen, factor)
-        self.iterations += 1
-
-    def advance(self, n: int = 1) -> None:
-        """n iterations of every GAN (the diverged ones stay as they were)."""
-        for _ in range(n):
-            self.iteration()
 
     # -- reading the GANs --------------------------------------------------------------------
     @property
@@ -374,6 +267,19 @@ class Ensemble:
                 index += 2
             out[name] = state
         return out
+
+
+def _softplus_grad(x: torch.Tensor, m: int) -> torch.Tensor:
+    """d/dx of softplus(x).mean over a minibatch of m, as autograd makes it (torch's own
+    softplus_backward on the mean's 1/m)."""
+    return torch.ops.aten.softplus_backward(torch.full_like(x, 1 / m), x, 1.0, 20.0)
+
+
+def _noise(cfg: Config, count: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    shape = (count, cfg.latent_dim)
+    if cfg.noise == "uniform":
+        return torch.rand(shape, generator=generator, device=device) * 2 - 1
+    return torch.randn(shape, generator=generator, device=device)
 
 
 def _unsupported(cfg: Config) -> str | None:
