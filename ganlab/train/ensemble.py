@@ -27,7 +27,7 @@ from ganlab.train.batched import BatchedOptimizer, Stack, memory_friendly_malloc
 from ganlab.train.device import resolve_device
 from ganlab.train.ema import warmed_ema
 from ganlab.train.optim import lr_factor
-from ganlab.train.trainer import N_FIXED
+from ganlab.train.trainer import N_FIXED, prior_noise
 
 __all__ = ["Ensemble", "BATCHED_FIELDS", "memory_friendly_malloc"]
 
@@ -59,6 +59,8 @@ class Ensemble:
         self.n = n = len(configs)
         self.device = device = resolve_device(base.device)
         self.dist = get_distribution(base.p_data, base.points)
+        # (mean, std) when p_data is the Gaussian, whose minibatches are drawn as N(0, 1) in place
+        self.affine = getattr(self.dist, "gaussian_affine", lambda: None)()
         nets = [seeded_networks(cfg, torch.device("cpu")) for cfg in configs]
         self.G = Stack([g.net for g, _ in nets], device)
         self.D = Stack([d.net for _, d in nets], device)
@@ -73,8 +75,9 @@ class Ensemble:
         self.G_ema = self.G.flat.detach().clone() if base.ema else None
         self.rngs = [torch.Generator(device=device).manual_seed(c.seed) for c in configs]
         fixed = [torch.Generator(device=device).manual_seed(c.seed + 1) for c in configs]
-        self.fixed_z = torch.stack([_noise(base, N_FIXED, g, device) for g in fixed])  # (n, N_FIXED, latent)
-        self.fixed_x = torch.stack([self.dist.sample(N_FIXED, g, device) for g in fixed])  # (n, N_FIXED, dim)
+        # each GAN's fixed noise and data (n, N_FIXED, latent_dim) and (n, N_FIXED, data_dim)
+        self.fixed_z = torch.stack([prior_noise(base, N_FIXED, g, device) for g in fixed])
+        self.fixed_x = torch.stack([self.dist.sample(N_FIXED, g, device) for g in fixed])
         self.iterations = 0
         self.frozen = torch.zeros(n, 1, dtype=torch.bool, device=device)
         self.diverged_at = [None] * n  # the iteration in which each GAN diverged
@@ -99,8 +102,7 @@ class Ensemble:
         does for sizes that are multiples of 16. That is checked here on this device, not
         assumed. One call instead of 2k + 1 a GAN saves 1 to 2 of 40 ms a step (256 GANs of
         paper-1d)."""
-        affine = getattr(self.dist, "gaussian_affine", lambda: None)()
-        if affine is None or self.base.noise != "normal" or bool((self.k != self.max_k).any()):
+        if self.affine is None or self.base.noise != "normal" or bool((self.k != self.max_k).any()):
             return None
         m = self.base.batch_size
         sizes = [m * self.base.data_dim, m * self.base.latent_dim] * self.max_k + [m * self.base.latent_dim]
@@ -157,18 +159,18 @@ class Ensemble:
     def _draw_real(self, mask: torch.Tensor) -> torch.Tensor:
         """x ~ p_data: each GAN's minibatch of data (Trainer.draw_real)."""
         m, shape = self.base.batch_size, (self.base.batch_size, self.base.data_dim)
-        affine = getattr(self.dist, "gaussian_affine", lambda: None)()
-        if affine is None:
+        if self.affine is None:
             return self._draw(mask, shape, lambda row, g: row.copy_(self.dist.sample(m, g, self.device)))
+        mean, std = self.affine
         eps = self._draw(mask, shape, lambda row, g: row.normal_(generator=g))
-        return eps.mul_(affine[1]).add_(affine[0])  # (the rows of GANs that drew nothing: unused)
+        return eps.mul_(std).add_(mean)  # (the rows of GANs that drew nothing: unused)
 
     def _draw_iteration(self, mask: torch.Tensor) -> list[torch.Tensor]:
         """One iteration's minibatches for every GAN of ``mask``, one draw each (see
         Ensemble._one_draw_sizes): real and z for each D step, then z for the G step."""
         base, sizes = self.base, self.one_draw
         assert sizes is not None
-        mean, std = self.dist.gaussian_affine()
+        mean, std = self.affine
         whole = self._draw(mask, (sum(sizes),), lambda row, g: row.normal_(generator=g))
         pieces = whole.split(sizes, 1)
         out = []
@@ -276,13 +278,6 @@ def _softplus_grad(x: torch.Tensor, m: int) -> torch.Tensor:
     """d/dx of softplus(x).mean over a minibatch of m, as autograd makes it (torch's own
     softplus_backward on the mean's 1/m)."""
     return torch.ops.aten.softplus_backward(torch.full_like(x, 1 / m), x, 1.0, 20.0)
-
-
-def _noise(cfg: Config, count: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-    shape = (count, cfg.latent_dim)
-    if cfg.noise == "uniform":
-        return torch.rand(shape, generator=generator, device=device) * 2 - 1
-    return torch.randn(shape, generator=generator, device=device)
 
 
 def _unsupported(cfg: Config) -> str | None:

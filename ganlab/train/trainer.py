@@ -27,9 +27,17 @@ from ganlab.train.device import cuda_lock, resolve_device
 from ganlab.train.ema import ema_copy, ema_step, ema_step_by, warmed_ema
 from ganlab.train.optim import lr_factor, make_optimizers, set_lr
 
-__all__ = ["Trainer", "N_FIXED"]
+__all__ = ["Trainer", "N_FIXED", "prior_noise"]
 
 N_FIXED = 4096  # fixed noise vectors for snapshots, so pictures move smoothly between frames
+
+
+def prior_noise(cfg: Config, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    """n noise vectors z ~ p_z of ``cfg`` from ``generator``, shape (n, latent_dim)."""
+    shape = (n, cfg.latent_dim)
+    if cfg.noise == "uniform":
+        return torch.rand(shape, generator=generator, device=device) * 2 - 1
+    return torch.randn(shape, generator=generator, device=device)
 
 
 class Trainer:
@@ -81,10 +89,7 @@ class Trainer:
     # -- Algorithm 1 -----------------------------------------------------------------------
     def noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """n noise vectors z ~ p_z from ``generator``, shape (n, latent_dim)."""
-        shape = (n, self.cfg.latent_dim)
-        if self.cfg.noise == "uniform":
-            return torch.rand(shape, generator=generator, device=self.device) * 2 - 1
-        return torch.randn(shape, generator=generator, device=self.device)
+        return prior_noise(self.cfg, n, generator, self.device)
 
     def draw_noise(self) -> torch.Tensor:
         """Algorithm 1: "sample minibatch of m noise samples z from the noise prior" (m x pack)."""
