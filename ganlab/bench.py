@@ -181,7 +181,17 @@ def ensemble_rate(gans: int, device: str = "auto", seconds: float = 2.0, preset:
         "trainer_steps_per_s": _four_figures(single),
         "ratio": round(gan_rate / single, 2),
         "mib_per_gan": round(max(_resident_mib() - before, 0.0) / gans, 3),
+        "passes": _passes(ensemble, dev),
     }
+
+
+def _passes(ensemble, dev: torch.device) -> str:
+    """Which passes the batched trainer ran: fused C (ganlab.train.native) or PyTorch's, and why."""
+    from ganlab.train import native
+
+    if ensemble.native is not None:
+        return f"fused C passes ({native.describe()})"
+    return "PyTorch passes" + (f" (fused C passes {native.describe()})" if dev.type == "cpu" else "")
 
 
 def _resident_mib() -> float:
@@ -276,6 +286,6 @@ def format_table(report: dict) -> str:
         table += (
             f"\n\n{e['gans']} GANs of {e['preset']} at once: {e['gan_steps_per_s']:,.0f} GAN-iterations/s "
             f"against {e['trainer_steps_per_s']:,.0f} iterations/s of one trainer ({e['ratio']}x), "
-            f"{e['mib_per_gan']} MiB per GAN"
+            f"{e['mib_per_gan']} MiB per GAN; {e['passes']}"
         )
     return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ from ganlab.config import ConfigError
 from ganlab.measure.outcome import classify
 from ganlab.presets import get_preset
 from ganlab.runs.maprun import MapRun, MapSpec
-from ganlab.train import Trainer
+from ganlab.train import Trainer, native
 from ganlab.train.device import TF32_ENV
 from ganlab.train.ensemble import Ensemble
 
@@ -51,17 +52,39 @@ CASES = {
         PAPER.replace(g_loss="minimax", noise="uniform", latent_dim=3, g_activation="relu", seed=s)
         for s in (0, 1)
     ],
+    # widths that are not multiples of 16 (the fused passes' plain loops) and 48 (tiles of 32 and 16)
+    "width 20, depth 3, LeakyReLU G": [
+        PAPER.replace(hidden=20, depth=3, g_activation="leaky_relu", seed=s) for s in (0, 1)
+    ],
+    "2D, width 48, depth 1": [SMALL_2D.replace(hidden=48, depth=1, seed=s) for s in (0, 1)],
 }
+PASSES = ("fused", "pytorch")  # the ensemble's fused C passes (ganlab.train.native), or PyTorch's
 
 
+def use_passes(passes: str, monkeypatch) -> None:
+    monkeypatch.setenv(native.ENV, "1" if passes == "fused" else "0")
+
+
+def check_passes(ensemble: Ensemble, passes: str) -> None:
+    """The ensemble runs the passes asked for: where a C compiler is, the fused ones load."""
+    if passes == "pytorch" or ensemble.device.type != "cpu":
+        assert ensemble.native is None
+    elif ensemble.native is None:
+        assert not shutil.which("cc"), native.describe()
+        pytest.skip(f"fused passes {native.describe()}")
+
+
+@pytest.mark.parametrize("passes", PASSES)
 @pytest.mark.parametrize("name", list(CASES))
-def test_each_batched_gan_follows_its_own_trainer(name, monkeypatch):
+def test_each_batched_gan_follows_its_own_trainer(name, passes, monkeypatch):
     """Same seeds, same draws in the same order, Algorithm 1 with each GAN's own settings: five
     iterations later the weights agree to floating-point tolerance (the batched products
     round differently from the trainer's, and Adam's first steps magnify that a little)."""
     monkeypatch.setenv(TF32_ENV, "0")  # on CUDA the Trainer's products would otherwise be TF32's
+    use_passes(passes, monkeypatch)
     configs = CASES[name]
     ensemble = Ensemble(configs)
+    check_passes(ensemble, passes)
     if name == "learning rates and seeds" and ensemble.device.type == "cpu":  # one draw an iteration
         assert ensemble.one_draw is not None
     if name == "k":  # GANs of different k draw minibatch by minibatch
@@ -73,13 +96,16 @@ def test_each_batched_gan_follows_its_own_trainer(name, monkeypatch):
         assert weights_apart(ensemble, i, trainer) < 1e-4, (name, i)
 
 
-def test_a_diverging_gan_stays_in_its_own_slice_and_is_frozen():
+@pytest.mark.parametrize("passes", PASSES)
+def test_a_diverging_gan_stays_in_its_own_slice_and_is_frozen(passes, monkeypatch):
+    use_passes(passes, monkeypatch)
     good = [
         PAPER.replace(optimizer="sgd", momentum=0.0, lr_d=0.02, lr_g=0.01, seed=s, ema=0.9) for s in (0, 1)
     ]
     wild = PAPER.replace(optimizer="sgd", momentum=0.9, lr_d=10.0, lr_g=10.0, seed=2, ema=0.9)
     mixed = Ensemble([good[0], wild, good[1]])
     alone = Ensemble(good)
+    check_passes(mixed, passes)
     mixed.advance(60)
     alone.advance(60)
     assert mixed.diverged_at[1] is not None and mixed.diverged_at[0] is mixed.diverged_at[2] is None
@@ -95,6 +121,21 @@ def test_a_diverging_gan_stays_in_its_own_slice_and_is_frozen():
     mixed.advance(10)  # frozen: its weights and their average stay as they were
     for before, now in zip(frozen, [mixed.G.flat[1], mixed.G_ema[1], mixed.D.flat[1]]):
         assert torch.equal(before, now)
+
+
+def test_without_a_c_compiler_the_ensemble_trains_with_pytorch_passes(monkeypatch, tmp_path):
+    """No compiler: the fused passes are off, with the reason in words, and nothing fails."""
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    native._load.cache_clear()
+    try:
+        ensemble = Ensemble([PAPER.replace(seed=s) for s in range(2)])
+        assert ensemble.native is None
+        assert native.describe() == f"off: no C compiler {str(tmp_path / 'no-such-cc')!r}"
+        ensemble.advance(2)
+        assert torch.isfinite(ensemble.G.flat).all()
+    finally:
+        native._load.cache_clear()  # the next ensemble loads them again
 
 
 def test_the_batched_trainer_refuses_what_it_cannot_train():

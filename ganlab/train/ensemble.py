@@ -5,8 +5,9 @@ same code (``seeded_networks``), so it starts from the Trainer's weights; it dra
 minibatches and noise from its own generator, seeded as the Trainer seeds its own, in the
 same order; and it follows Algorithm 1 with its own learning rates, k, momentum and R1 γ. The
 weights of all GANs sit in one flat tensor per player, (GANs, parameters), viewed layer by
-layer as stacked matrices: one batched matrix product serves a layer of every GAN, and one
-optimiser step every GAN's weights. A GAN whose step would make a weight non-finite is
+layer as stacked matrices: one batched matrix product serves a layer of every GAN (on the CPU,
+each GAN's whole gradient is computed by fused C passes instead: ganlab.train.native), and
+one optimiser step every GAN's weights. A GAN whose step would make a weight non-finite is
 frozen at its last finite state: its NaNs never reach another GAN, since nothing is shared
 but the batched kernels.
 """
@@ -23,6 +24,7 @@ from torch.nn.functional import softplus
 from ganlab.config import Config, ConfigError
 from ganlab.data import get_distribution
 from ganlab.models import seeded_networks
+from ganlab.train import native
 from ganlab.train.batched import BatchedOptimizer, Stack, memory_friendly_malloc
 from ganlab.train.device import resolve_device
 from ganlab.train.ema import warmed_ema
@@ -64,6 +66,12 @@ class Ensemble:
         nets = [seeded_networks(cfg, torch.device("cpu")) for cfg in configs]
         self.G = Stack([g.net for g, _ in nets], device)
         self.D = Stack([d.net for _, d in nets], device)
+        # each GAN's D and G gradients fused in C on the CPU (ganlab.train.native), or None
+        self.native = (
+            native.load(self.G.shapes, self.G.slopes, self.D.shapes, self.D.slopes)
+            if device.type == "cpu"
+            else None
+        )
         column = lambda name: torch.tensor(  # noqa: E731  (each GAN's own value of a setting, (n, 1))
             [float(getattr(c, name)) for c in configs], device=device
         ).view(n, 1)
@@ -185,18 +193,21 @@ class Ensemble:
         """Every GAN of ``mask``: one D update on its own minibatches (Trainer.d_step), or on
         ``drawn`` ([real, z]) when they were drawn already."""
         real, z = drawn or (self._draw_real(mask), self._draw_noise(mask))
-        fake = self.G.forward(z)
         gamma = self.r1.view(-1)
+        m = self.base.batch_size
         if bool(gamma.any()):
-            losses, grad = self._d_grad_r1(real, fake, gamma)
+            losses, grad = self._d_grad_r1(real, self.G.forward(z), gamma)
+        elif self.native is not None:
+            grad, logits = self.native.d_grad(self.G.flat, self.D.flat, real, z)
+            losses = softplus(-logits[:, :m]).mean(1) + softplus(logits[:, m:]).mean(1)
         else:  # the hand-written passes: no graph to build, gradients written over one another
             # real and fake minibatches through D one after the other, not joined: activations
             # half the size stay in the cache between the passes (30.6-31.7 against 33.7-34.6 ms a
             # step of 256 paper-1d GANs, alternating in one process)
-            m, layers = self.base.batch_size, self.D.layers(self.D.flat.detach())
+            layers = self.D.layers(self.D.flat.detach())
             on_real, saved = self.D.forward_saving(real, layers)  # (n, m, 1)
             _, grad = self.D.backward(saved, layers, _softplus_grad(-on_real, m).neg_())
-            on_fake, saved = self.D.forward_saving(fake, layers)
+            on_fake, saved = self.D.forward_saving(self.G.forward(z), layers)
             grad += self.D.backward(saved, layers, _softplus_grad(on_fake, m))[1]
             losses = softplus(-on_real).mean((1, 2)) + softplus(on_fake).mean((1, 2))
         self._freeze(self.opt_d.step(self.D.flat.data, grad, self.lr_d * factor, mask))
@@ -220,13 +231,28 @@ class Ensemble:
     def _g_step(self, mask: torch.Tensor, factor: float, z: torch.Tensor | None = None) -> None:
         """Every GAN of ``mask``: one G update against its own (fixed) D (Trainer.g_step), on
         its noise ``z`` when that was drawn already."""
-        m = self.base.batch_size
         z = self._draw_noise(mask) if z is None else z
+        minimax = self.base.g_loss == "minimax"
+        if self.native is not None:
+            grad, logits = self.native.g_grad(self.G.flat, self.D.flat, z, minimax)
+            losses = -softplus(logits).mean(1) if minimax else softplus(-logits).mean(1)
+        else:
+            losses, grad = self._g_grad(z, minimax)
+        self._freeze(self.opt_g.step(self.G.flat.data, grad, self.lr_g * factor, mask))
+        self.loss_g = torch.where(mask.view(-1), losses, self.loss_g)
+        if self.G_ema is not None:  # the average of G's weights, warmed up as the trainer's
+            beta = warmed_ema(self.base.ema, self.iterations)
+            averaged = torch.lerp(self.G_ema, self.G.flat.detach(), 1 - beta)
+            self.G_ema.copy_(torch.where(self.frozen, self.G_ema, averaged))  # a frozen GAN's stays
+
+    def _g_grad(self, z: torch.Tensor, minimax: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """G's losses and gradient through the PyTorch passes."""
+        m = self.base.batch_size
         g_layers = self.G.layers(self.G.flat.detach())
         d_layers = self.D.layers(self.D.flat.detach())
         fake, g_saved = self.G.forward_saving(z, g_layers)
         logits, d_saved = self.D.forward_saving(fake, d_layers)
-        if self.base.g_loss == "minimax":  # minimise log(1 - D(G(z))) = -softplus(logit)
+        if minimax:  # minimise log(1 - D(G(z))) = -softplus(logit)
             losses = -softplus(logits).mean((1, 2))
             dlogits = _softplus_grad(logits, m).neg_()
         else:  # minimise -log D(G(z)) = softplus(-logit)
@@ -234,12 +260,7 @@ class Ensemble:
             dlogits = _softplus_grad(-logits, m).neg_()
         dx, _ = self.D.backward(d_saved, d_layers, dlogits, weights=False, inputs=True)
         _, grad = self.G.backward(g_saved, g_layers, dx)
-        self._freeze(self.opt_g.step(self.G.flat.data, grad, self.lr_g * factor, mask))
-        self.loss_g = torch.where(mask.view(-1), losses, self.loss_g)
-        if self.G_ema is not None:  # the average of G's weights, warmed up as the trainer's
-            beta = warmed_ema(self.base.ema, self.iterations)
-            averaged = torch.lerp(self.G_ema, self.G.flat.detach(), 1 - beta)
-            self.G_ema.copy_(torch.where(self.frozen, self.G_ema, averaged))  # a frozen GAN's stays
+        return losses, grad
 
     def _freeze(self, bad: torch.Tensor) -> None:
         if bool(bad.any()):
