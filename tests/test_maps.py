@@ -138,6 +138,24 @@ def test_without_a_c_compiler_the_ensemble_trains_with_pytorch_passes(monkeypatc
         native._load.cache_clear()  # the next ensemble loads them again
 
 
+@pytest.mark.skipif(not shutil.which("cc"), reason="no C compiler")
+def test_the_fused_passes_compile_once_into_a_private_cache(monkeypatch, tmp_path):
+    """A fresh cache: compiled on the first ensemble, into a folder only its user can write;
+    the next load (a new process's) finds the library there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    native._load.cache_clear()
+    try:
+        assert Ensemble([PAPER]).native is not None
+        assert native.describe().startswith("on, compiled in"), native.describe()
+        (library,) = (tmp_path / "ganlab" / "kernels").glob("*.so")
+        assert not library.parent.stat().st_mode & 0o022
+        native._load.cache_clear()
+        assert Ensemble([PAPER]).native is not None
+        assert native.describe() == "on, from the cache"
+    finally:
+        native._load.cache_clear()
+
+
 def test_the_batched_trainer_refuses_what_it_cannot_train():
     with pytest.raises(ConfigError, match="differ in lr_d, lr_g, k, momentum, r1, seed only, not in hidden"):
         Ensemble([PAPER, PAPER.replace(hidden=16)])

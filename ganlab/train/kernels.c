@@ -26,10 +26,13 @@ AI void st(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 AI v16 splat(float x) { return (v16){0} + x; }
 AI float hsum(v16 v) { float s = 0.0f; for (int i = 0; i < 16; i++) s += v[i]; return s; }
 
-/* exp(x) for float: Cephes' expf (about 1 ulp), written so that loops of it vectorise. */
+/* exp(x) for float: Cephes' expf (about 1 ulp), written so that loops of it vectorise. Below
+   -87.3 it gives exp(-87.3) (about 1e-38) instead of a smaller number or 0; above 88.37 it
+   gives exp(88.37) instead of an infinity; a NaN stays a NaN. */
 AI float gl_exp(float x) {
-  x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
-  const float n = __builtin_rintf(x * 1.44269504088896341f);
+  x = x < -87.3f ? -87.3f : (x > 88.37f ? 88.37f : x);
+  float n = __builtin_rintf(x * 1.44269504088896341f);
+  n = n == n ? n : 0.0f; /* a NaN's exponent: 0, not a NaN converted to an integer */
   const float f = x - n * 0.693359375f + n * 2.12194440e-4f;
   float y = 1.9875691500e-4f;
   y = y * f + 1.3981999507e-3f;
@@ -271,13 +274,14 @@ int grad(int player, int n, int B, int threads, int minimax, const float *gP, co
 #pragma omp for schedule(static)
     for (int i = 0; i < n; i++) {
       if (!gw || !dw) {
+#pragma omp atomic write
         failed = 1;
         continue;
       }
       const float *gp = gP + (size_t)i * G_SIZE, *dp = dP + (size_t)i * D_SIZE;
       float *gr = out + (size_t)i * size;
       memset(gr, 0, sizeof(float) * size);
-      G_prep(gp, gw);
+      if (player == 1) G_prep(gp, gw); /* G's transposes serve its backward pass only */
       D_prep(dp, dw);
       if (player == 0)
         d_one(B, gp, dp, gw, dw, real + (size_t)i * real_stride, z + (size_t)i * z_stride, gr,

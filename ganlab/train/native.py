@@ -5,8 +5,8 @@ The C is compiled on first use for the networks' sizes (the sizes are constants 
 the compiler unrolls and vectorises each layer), with the machine's C compiler (``cc``,
 or ``$CC``), and kept in ``~/.cache/ganlab/kernels`` for later runs. Where there is no
 compiler, the device is not the CPU, or ``GANLAB_NATIVE=0``, the ensemble uses its PyTorch
-passes (ganlab.train.batched) instead: the same arithmetic, about a third slower
-(docs/dynamics.md). ``describe()`` says which, and why.
+passes (ganlab.train.batched) instead: the same arithmetic, at about half the speed for
+paper-1d and three quarters for ring8 (docs/dynamics.md). ``describe()`` says which, and why.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +31,7 @@ __all__ = ["Native", "load", "describe", "ENV"]
 
 ENV = "GANLAB_NATIVE"  # "0": never use the fused passes
 SOURCE = Path(__file__).with_name("kernels.c")
+ONE_THREAD = "-1t.so"  # the name's end of a library built without OpenMP
 FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC")
 _status: dict[str, str] = {"state": "not loaded yet"}
 
@@ -53,9 +55,8 @@ class Native:
         self, g_flat: torch.Tensor, d_flat: torch.Tensor, real: torch.Tensor, z: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """D's gradient (n, d_size) without R1, and its logits on real then fake data (n, 2B)."""
-        n, batch = real.shape[0], real.shape[1]
-        real, real_stride = _rows(real, (n, batch, self.d_in))
-        return self._grad(0, g_flat, d_flat, real, real_stride, z, False, self.d_size, 2 * batch)
+        real, real_stride = _rows(real, (z.shape[0], z.shape[1], self.d_in))
+        return self._grad(0, g_flat, d_flat, real, real_stride, z, False, self.d_size, 2 * z.shape[1])
 
     def g_grad(
         self, g_flat: torch.Tensor, d_flat: torch.Tensor, z: torch.Tensor, minimax: bool
@@ -78,10 +79,12 @@ class Native:
         """kernels.c's grad for one player: its gradient (n, size) and D's logits (n, per)."""
         n, batch = z.shape[0], z.shape[1]
         z, z_stride = _rows(z, (n, batch, self.g_in))
-        grad, logits = torch.empty(n, size), torch.empty(n, per)
+        # held here while C reads them: a copy made by _weights lives as long as its name
+        g_weights, d_weights = _weights(g_flat, n, self.g_size), _weights(d_flat, n, self.d_size)
+        grad = torch.empty(n, size, dtype=torch.float32)
+        logits = torch.empty(n, per, dtype=torch.float32)
         failed = self.lib.grad(
-            player, n, batch, torch.get_num_threads(), int(minimax),
-            _ptr(_weights(g_flat, n, self.g_size)), _ptr(_weights(d_flat, n, self.d_size)),
+            player, n, batch, torch.get_num_threads(), int(minimax), _ptr(g_weights), _ptr(d_weights),
             _ptr(real) if real is not None else None, real_stride, _ptr(z), z_stride,
             _ptr(grad), _ptr(logits),
         )  # fmt: skip
@@ -121,16 +124,20 @@ def load(
     """The fused passes for these networks (each layer's (in, out), each hidden layer's units:
     a slope, or None for SiLU), compiled if need be; None where they cannot be had."""
     if os.environ.get(ENV, "1") == "0":
-        _status["state"] = f"off: {ENV}=0"
-        return None
-    if d_shapes[-1][1] != 1 or d_shapes[0][0] != g_shapes[-1][1]:
-        _status["state"] = "off: D has more than one output"
-        return None
-    return _load(tuple(g_shapes), tuple(g_slopes), tuple(d_shapes), tuple(d_slopes))
+        native, state = None, f"off: {ENV}=0"
+    elif d_shapes[-1][1] != 1:
+        native, state = None, "off: D has more than one output"
+    elif d_shapes[0][0] != g_shapes[-1][1]:
+        native, state = None, "off: D's input is not G's output"
+    else:
+        native, state = _load(tuple(g_shapes), tuple(g_slopes), tuple(d_shapes), tuple(d_slopes))
+    _status["state"] = state
+    return native
 
 
 @functools.cache
-def _load(g_shapes, g_slopes, d_shapes, d_slopes) -> Native | None:
+def _load(g_shapes, g_slopes, d_shapes, d_slopes) -> tuple[Native | None, str]:
+    """The passes, or None, and their state in words (both kept for the process)."""
     source = SOURCE.read_text().replace(
         "/* @NETWORKS@: native.py writes G's and D's passes here */",
         _network("G", g_shapes, g_slopes) + "\n" + _network("D", d_shapes, d_slopes),
@@ -139,13 +146,14 @@ def _load(g_shapes, g_slopes, d_shapes, d_slopes) -> Native | None:
         path, seconds = _compiled(source)
         lib = ctypes.CDLL(str(path))
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
-        _status["state"] = f"off: {e}"
-        return None
+        return None, f"off: {e}"
     lib.grad.restype = ctypes.c_int
     lib.grad.argtypes = [ctypes.c_int] * 5 + [ctypes.c_void_p] * 3 + [ctypes.c_long, ctypes.c_void_p]
     lib.grad.argtypes += [ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
-    _status["state"] = "on, " + ("from the cache" if seconds is None else f"compiled in {seconds:.1f} s")
-    return Native(lib, _size(g_shapes), _size(d_shapes), g_shapes[0][0], d_shapes[0][0])
+    state = "on, " + ("from the cache" if seconds is None else f"compiled in {seconds:.1f} s")
+    if path.name.endswith(ONE_THREAD):
+        state += " (one thread: the compiler has no OpenMP)"
+    return Native(lib, _size(g_shapes), _size(d_shapes), g_shapes[0][0], d_shapes[0][0]), state
 
 
 def _size(shapes: Sequence[tuple[int, int]]) -> int:
@@ -164,7 +172,10 @@ def _network(name: str, shapes: Sequence[tuple[int, int]], slopes: Sequence[floa
     widest = max(max(s) for s in shapes)
     hidden = range(1, len(shapes))  # the hidden layers' indices, 1-based: layer j's units
     fields = [f"float a{j}[BLOCK * {w}]; float h{j}[BLOCK * {w}];" for j, (_, w) in zip(hidden, shapes)]
-    fields += [f"float t{j}[{i * o}];" for j, (i, o) in enumerate(shapes, 1) if i > 1 and o > 1]
+    # the transposes igrad reads: layers of more than one output whose inputs come in 16s
+    # (below the first layer, or D's first when that one is wide: G's input gradient is never taken)
+    tiled = [j for j, (i, o) in enumerate(shapes, 1) if o > 1 and i % 16 == 0 and (j > 1 or name == "D")]
+    fields += [f"float t{j}[{shapes[j - 1][0] * shapes[j - 1][1]}];" for j in tiled]
     fields += [f"float g0[BLOCK * {widest}]; float g1[BLOCK * {widest}];"]
     c = [
         f"#define {name}_SIZE {at}",
@@ -173,9 +184,8 @@ def _network(name: str, shapes: Sequence[tuple[int, int]], slopes: Sequence[floa
         f"AI void {name}_prep(const float *restrict P, {name}_ws *w) {{",
     ]
     c += [
-        f"  transpose(P + {offsets[j - 1][0]}, w->t{j}, {i}, {o});"
-        for j, (i, o) in enumerate(shapes, 1)
-        if i > 1 and o > 1
+        f"  transpose(P + {offsets[j - 1][0]}, w->t{j}, {shapes[j - 1][0]}, {shapes[j - 1][1]});"
+        for j in tiled
     ]
     c += [
         "}",
@@ -199,7 +209,7 @@ def _network(name: str, shapes: Sequence[tuple[int, int]], slopes: Sequence[floa
     for j in range(len(shapes), 0, -1):
         (i, o), (wo, bo) = shapes[j - 1], offsets[j - 1]
         inp = "x" if j == 1 else f"w->h{j - 1}"
-        transposed = f"w->t{j}" if i > 1 and o > 1 else "0"
+        transposed = f"w->t{j}" if j in tiled else "0"
         c.append(f"  if (dP) wgrad(rows, {inp}, cur, dP + {wo}, dP + {bo}, {i}, {o});")
         if j > 1:
             buf = f"w->g{j % 2}"
@@ -214,27 +224,35 @@ def _network(name: str, shapes: Sequence[tuple[int, int]], slopes: Sequence[floa
 
 
 def _compiled(source: str) -> tuple[Path, float | None]:
-    """The shared library of ``source``, from the cache or compiled now (and the seconds it took)."""
-    named = os.environ.get("CC")
-    cc = shutil.which(named) if named else shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if not cc:
-        raise RuntimeError(f"no C compiler {named!r}" if named else "no C compiler (cc)")
-    key = "\n".join([source, cc, *FLAGS, platform.machine(), _cpu()])
+    """The shared library of ``source``, from the cache or compiled now (and the seconds it took).
+
+    Its name says whether it was built with OpenMP ("-omp.so") or without (ONE_THREAD)."""
+    named = shlex.split(os.environ.get("CC", ""))  # may carry arguments: "ccache gcc"
+    found = (
+        shutil.which(named[0])
+        if named
+        else shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    )
+    if not found:
+        raise RuntimeError(f"no C compiler {named[0]!r}" if named else "no C compiler (cc)")
+    cc = [found, *named[1:]]
+    key = "\n".join([source, *cc, *FLAGS, platform.machine(), _cpu()])
     key = hashlib.sha256(key.encode()).hexdigest()[:20]
     for folder in _cache_folders():
-        path = folder / f"{key}.so"
-        if path.exists() and _private(folder):
-            return path, None
         try:
+            for name in (f"{key}-omp.so", f"{key}{ONE_THREAD}"):
+                if (folder / name).exists() and _private(folder):
+                    return folder / name, None
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not _private(folder):
                 continue  # another user could put a library there for us to load
             tmp = Path(tempfile.mkdtemp(dir=folder))
         except OSError:
-            continue  # not writable: the next folder
+            continue  # not readable or writable: the next folder
         try:
             start = time.perf_counter()
-            _compile(cc, source, tmp)
+            threaded = _compile(cc, source, tmp)
+            path = folder / (f"{key}-omp.so" if threaded else f"{key}{ONE_THREAD}")
             os.replace(tmp / "k.so", path)  # atomic: another process may be compiling the same
             return path, time.perf_counter() - start
         finally:
@@ -242,18 +260,18 @@ def _compiled(source: str) -> tuple[Path, float | None]:
     raise RuntimeError("no writable folder to compile in")
 
 
-def _compile(cc: str, source: str, tmp: Path) -> None:
-    """Compile with OpenMP (torch's own runtime runs its threads), or without it (one thread)."""
+def _compile(cc: list[str], source: str, tmp: Path) -> bool:
+    """Compile into tmp/k.so with OpenMP (True), or without it where the compiler has none."""
     (tmp / "k.c").write_text(source)
     errors: list[str] = []
     for extra in (["-fopenmp"], []):
         run = subprocess.run(
-            [cc, *FLAGS, *extra, str(tmp / "k.c"), "-o", str(tmp / "k.so")],
+            [*cc, *FLAGS, *extra, str(tmp / "k.c"), "-o", str(tmp / "k.so")],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         if run.returncode == 0:
-            return
-        errors = run.stderr.strip().splitlines()[-1:] or [f"{cc} failed"]
+            return bool(extra)
+        errors = run.stderr.strip().splitlines()[-1:] or [f"{cc[0]} failed"]
     raise RuntimeError(f"the C compiler failed: {errors[0]}")
 
 
