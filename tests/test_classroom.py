@@ -153,7 +153,14 @@ def test_six_browsers_spread_over_two_processes_each_trains_its_own_and_survive_
         os.kill(pids[victim], signal.SIGKILL)
         killed_at = time.time()
         for page in lost:  # a clear message, on a page that works again
-            page.get_by_text(MOVED).wait_for(timeout=60_000)
+            try:
+                page.get_by_text(MOVED).wait_for(timeout=60_000)
+            except Exception as e:  # say what the page showed instead, and what the class logged
+                shown = page.locator("body").inner_text()[:600].replace("\n", " | ")
+                raise AssertionError(
+                    f"{time.time() - killed_at:.0f} s after {victim} was killed, page {pages.index(page)} "
+                    f"shows: {shown!r}; the class's log ends: {''.join(lines[-8:])}"
+                ) from e
         moved_after = time.time() - killed_at
         for page in kept:  # the other process's students never noticed
             before = counters(page)[1]
