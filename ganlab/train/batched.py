@@ -7,7 +7,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -57,16 +57,21 @@ class _Linear(torch.autograd.Function):
         return dx, dw, db
 
 
-def _activation(module: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The units of ``module`` for autograd (R1's passes), in place where torch allows it."""
+def _slope(module: nn.Module) -> float | None:
+    """The units of ``module`` as every pass here takes them: a rectifier's slope below 0
+    (LeakyReLU's, 0 for ReLU), or None for SiLU."""
     if isinstance(module, nn.SiLU):
-        return silu
+        return None
     if isinstance(module, nn.ReLU):
-        return torch.relu_
+        return 0.0
     if isinstance(module, nn.LeakyReLU):
-        slope = module.negative_slope
-        return lambda x: leaky_relu(x, slope, inplace=True)
+        return module.negative_slope
     raise ConfigError(f"the batched trainer has no {type(module).__name__} units")
+
+
+def _unit(a: torch.Tensor, slope: float | None) -> torch.Tensor:
+    """The units on ``a``: SiLU (slope None), or a rectifier written over ``a``."""
+    return silu(a) if slope is None else leaky_relu(a, slope, inplace=True)
 
 
 class Stack:
@@ -76,10 +81,7 @@ class Stack:
     def __init__(self, nets: Sequence[nn.Sequential], device: torch.device) -> None:
         linear = [m for m in nets[0] if isinstance(m, nn.Linear)]
         self.shapes = [(m.in_features, m.out_features) for m in linear]
-        acts = [m for m in nets[0] if not isinstance(m, nn.Linear)]
-        self.acts = [_activation(m) for m in acts]
-        # the units as the hand-written passes use them: a slope (LeakyReLU, ReLU at 0) or None (SiLU)
-        self.slopes = [None if isinstance(m, nn.SiLU) else getattr(m, "negative_slope", 0.0) for m in acts]
+        self.slopes = [_slope(m) for m in nets[0] if not isinstance(m, nn.Linear)]
         size = sum(i * o + o for i, o in self.shapes)
         flat = torch.empty(len(nets), size, dtype=torch.float32)
         for row, net in zip(flat, nets):
@@ -123,7 +125,7 @@ class Stack:
         for j, (w, b) in enumerate(layers):
             x = _Linear.apply(x, w, b)
             if j < len(layers) - 1:
-                x = self.acts[j](x)
+                x = _unit(x, self.slopes[j])
         return x
 
     # -- the same networks with hand-written passes (no autograd graph) -----------------------
@@ -138,8 +140,7 @@ class Stack:
             if j == len(layers) - 1:
                 saved.append((x, None))
                 return a, saved
-            slope = self.slopes[j]
-            h = silu(a) if slope is None else leaky_relu(a, slope, inplace=True)
+            h = _unit(a, self.slopes[j])
             if save:
                 saved.append((x, a))
             x = h

@@ -68,19 +68,24 @@ AI void mm_tile(const int nr, const int nv, const float *restrict x, const int x
     for (int v = 0; v < nv; v++) st(y + q * ys + 16 * v, acc[q][v]);
 }
 
+/* y's columns c to c + 16nv, every row: tiles of RB rows, then the rows left one by one */
+AI void mm_columns(const int nv, const int rows, const float *restrict x, const int in,
+                   const float *restrict W, const float *restrict b, float *restrict y, const int out,
+                   const int c) {
+  const float *bc = b ? b + c : 0;
+  int r = 0;
+  for (; r + RB <= rows; r += RB) mm_tile(RB, nv, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
+  for (; r < rows; r++) mm_tile(1, nv, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
+}
+
 /* y (rows x out) = x (rows x in) @ W (in x out) + b (or 0); out a multiple of 16 */
 AI void mm(const int rows, const float *restrict x, const int in, const float *restrict W,
            const float *restrict b, float *restrict y, const int out) {
   for (int c = 0; c < out; c += 32) {
-    const float *bc = b ? b + c : 0;
-    int r = 0;
-    if (out - c >= 32) {
-      for (; r + RB <= rows; r += RB) mm_tile(RB, 2, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
-      for (; r < rows; r++) mm_tile(1, 2, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
-    } else {
-      for (; r + RB <= rows; r += RB) mm_tile(RB, 1, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
-      for (; r < rows; r++) mm_tile(1, 1, x + r * in, in, in, W + c, out, bc, y + r * out + c, out);
-    }
+    if (out - c >= 32)
+      mm_columns(2, rows, x, in, W, b, y, out, c);
+    else
+      mm_columns(1, rows, x, in, W, b, y, out, c);
   }
 }
 
@@ -100,6 +105,14 @@ AI void wg_tile(const int nk, const int nv, const int rows, const float *restric
   }
   for (int q = 0; q < nk; q++)
     for (int v = 0; v < nv; v++) st(dW + q * out + 16 * v, acc[q][v]);
+}
+
+/* dW's columns c to c + 16nv, every weight row: tiles of RB rows, then the rows left one by one */
+AI void wg_columns(const int nv, const int rows, const float *restrict x, const int in,
+                   const float *restrict g, const int out, float *restrict dW, const int c) {
+  int k = 0;
+  for (; k + RB <= in; k += RB) wg_tile(RB, nv, rows, x + k, in, g + c, out, dW + k * out + c);
+  for (; k < in; k++) wg_tile(1, nv, rows, x + k, in, g + c, out, dW + k * out + c);
 }
 
 /* -- one layer's passes, any sizes ---------------------------------------------------------- */
@@ -135,15 +148,10 @@ AI void wgrad(const int rows, const float *restrict x, const float *restrict g, 
     for (int o = 0; o < out; o++) db[o] += g[r * out + o];
   if (out % 16 == 0 && in > 1) {
     for (int c = 0; c < out; c += 32) {
-      const int nv = out - c >= 32 ? 2 : 1;
-      int k = 0;
-      if (nv == 2) {
-        for (; k + RB <= in; k += RB) wg_tile(RB, 2, rows, x + k, in, g + c, out, dW + k * out + c);
-        for (; k < in; k++) wg_tile(1, 2, rows, x + k, in, g + c, out, dW + k * out + c);
-      } else {
-        for (; k + RB <= in; k += RB) wg_tile(RB, 1, rows, x + k, in, g + c, out, dW + k * out + c);
-        for (; k < in; k++) wg_tile(1, 1, rows, x + k, in, g + c, out, dW + k * out + c);
-      }
+      if (out - c >= 32)
+        wg_columns(2, rows, x, in, g, out, dW, c);
+      else
+        wg_columns(1, rows, x, in, g, out, dW, c);
     }
   } else {
     for (int r = 0; r < rows; r++)
