@@ -117,9 +117,13 @@ def test_six_browsers_spread_over_two_processes_each_trains_its_own_and_survive_
     args += ["--disable-backgrounding-occluded-windows"]  # six pages, each in front for its student
     with classroom(2) as (url, pids, lines), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        pages = []
+        pages, consoles = [], []
         for _ in range(6):  # six students: six browsers, no shared cookies
             page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+            console: list[str] = []  # the frontend's own account of its connection, for a failure
+            page.on("console", lambda m, console=console: console.append(f"{time.time():.1f} {m.text[:120]}"))
+            page.on("crash", lambda _, console=console: console.append(f"{time.time():.1f} PAGE CRASHED"))
+            consoles.append(console)
             page.goto(url)
             page.wait_for_selector("iframe[title*='ganlab_live_chart']", timeout=90_000)
             pages.append(page)
@@ -158,8 +162,9 @@ def test_six_browsers_spread_over_two_processes_each_trains_its_own_and_survive_
             except Exception as e:  # say what the page showed instead, and what the class logged
                 shown = page.locator("body").inner_text()[:600].replace("\n", " | ")
                 raise AssertionError(
-                    f"{time.time() - killed_at:.0f} s after {victim} was killed, page {pages.index(page)} "
-                    f"shows: {shown!r}; the class's log ends: {''.join(lines[-8:])}"
+                    f"{time.time() - killed_at:.0f} s after {victim} was killed (at {killed_at:.1f}), page "
+                    f"{pages.index(page)} shows: {shown!r}; the class's log ends: {''.join(lines[-8:])}; "
+                    f"its console ends: {' | '.join(consoles[pages.index(page)][-25:])}"
                 ) from e
         moved_after = time.time() - killed_at
         for page in kept:  # the other process's students never noticed
